@@ -1,0 +1,56 @@
+import pytest
+from rest_framework.test import APIClient
+
+from users.tests.factories import PASSWORD, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # The production hasher is slow on purpose; tests only need hashing to work.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def other_user(db):
+    return UserFactory()
+
+
+@pytest.fixture
+def login(api_client):
+    """Log a user in through the API and return the token it got."""
+
+    def log_in(user) -> str:
+        response = api_client.post(
+            "/api/v1/auth/login/",
+            {"username": user.username, "password": PASSWORD},
+        )
+        if response.status_code != 200:
+            raise AssertionError(f"login failed: {response.content!r}")
+        return response.json()["token"]
+
+    return log_in
+
+
+@pytest.fixture
+def auth_client(user, login) -> APIClient:
+    """A client carrying a real Bearer token for `user`."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(user)}")
+    return client
+
+
+@pytest.fixture
+def other_client(other_user, login) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(other_user)}")
+    return client

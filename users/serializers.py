@@ -1,0 +1,110 @@
+from django.contrib.auth import authenticate, password_validation
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from rest_framework import exceptions, serializers
+
+from todo_project.fields import StrictCharField
+
+from .models import User
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """The caller's profile."""
+
+    username = StrictCharField(max_length=150)
+    email = serializers.EmailField(max_length=254)
+
+    class Meta:
+        model = User
+        fields = ["id", "username", "email", "date_joined"]
+        read_only_fields = ["id", "date_joined"]
+
+    def validate_username(self, value: str) -> str:
+        # Run the model's own validator (allowed characters), and compare names
+        # case-insensitively as Django's UserCreationForm does: "Alice" and
+        # "alice" would be indistinguishable to people.
+        for validator in User._meta.get_field("username").validators:
+            try:
+                validator(value)
+            except DjangoValidationError as exc:
+                raise serializers.ValidationError(exc.messages) from exc
+        others = User.objects.filter(username__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError(
+                "A user with that username already exists."
+            )
+        return value
+
+    def validate_email(self, value: str) -> str:
+        value = User.objects.normalize_email(value)
+        others = User.objects.filter(email__iexact=value)
+        if self.instance is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise serializers.ValidationError("A user with that email already exists.")
+        return value
+
+
+class RegisterSerializer(UserSerializer):
+    """A new account; the password is write-only and checked by Django's validators."""
+
+    password = StrictCharField(
+        write_only=True,
+        trim_whitespace=False,
+        max_length=128,
+        style={"input_type": "password"},
+    )
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "password"]
+
+    def validate(self, attrs: dict) -> dict:
+        candidate = User(username=attrs["username"], email=attrs["email"])
+        try:
+            password_validation.validate_password(attrs["password"], user=candidate)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"password": exc.messages}) from exc
+        return attrs
+
+    def create(self, validated_data: dict) -> User:
+        # The checks above cannot see a concurrent sign-up with the same name;
+        # the database's unique constraints can, and turn it into a 400 here.
+        try:
+            with transaction.atomic():
+                return User.objects.create_user(**validated_data)
+        except IntegrityError as exc:
+            raise serializers.ValidationError(
+                {"username": ["A user with that username or email already exists."]}
+            ) from exc
+
+
+class LoginSerializer(serializers.Serializer):
+    """Credentials exchanged for a token."""
+
+    username = StrictCharField(max_length=150)
+    password = StrictCharField(
+        trim_whitespace=False, max_length=128, style={"input_type": "password"}
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        user = authenticate(
+            request=self.context.get("request"),
+            username=attrs["username"],
+            password=attrs["password"],
+        )
+        # One message for a wrong name and a wrong password: no account probing.
+        if user is None:
+            raise exceptions.AuthenticationFailed(
+                "Unable to log in with these credentials."
+            )
+        attrs["user"] = user
+        return attrs
+
+
+class TokenSerializer(serializers.Serializer):
+    """A new API token; it is shown once and stored only as a hash."""
+
+    token = serializers.CharField()
+    expiry = serializers.DateTimeField()

@@ -1,0 +1,294 @@
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from users.models import User
+from users.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+STRONG_PASSWORD = "orange-tractor-sings-42"
+
+
+def register(client, **overrides):
+    payload = {
+        "username": "alice",
+        "email": "alice@example.com",
+        "password": STRONG_PASSWORD,
+    }
+    payload.update(overrides)
+    return client.post("/api/v1/auth/register/", payload)
+
+
+def bearer(token: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
+def test_register_creates_user_and_never_returns_password(api_client):
+    response = register(api_client)
+
+    assert response.status_code == 201
+    user = User.objects.get(username="alice")
+    assert response.json() == {
+        "id": user.id,
+        "username": "alice",
+        "email": "alice@example.com",
+        "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
+    }
+    assert user.check_password(STRONG_PASSWORD)
+    assert user.password != STRONG_PASSWORD
+
+
+def test_register_then_login_with_the_new_account(api_client):
+    register(api_client)
+
+    response = api_client.post(
+        "/api/v1/auth/login/", {"username": "alice", "password": STRONG_PASSWORD}
+    )
+
+    assert response.status_code == 200
+    assert set(response.json()) == {"token", "expiry"}
+
+
+@pytest.mark.parametrize("username", ["alice", "ALICE", "Alice"])
+def test_register_duplicate_username_is_400_whatever_its_case(api_client, username):
+    UserFactory(username="alice")
+
+    response = register(api_client, username=username, email="other@example.com")
+
+    assert response.status_code == 400
+    assert "username" in response.json()
+    assert User.objects.count() == 1
+
+
+def test_register_duplicate_email_is_400(api_client):
+    UserFactory(email="alice@example.com")
+
+    response = register(api_client, email="ALICE@example.com")
+
+    assert response.status_code == 400
+    assert "email" in response.json()
+
+
+@pytest.mark.parametrize(
+    ("password", "message_part"),
+    [
+        ("short1", "too short"),
+        ("password123", "too common"),
+        ("48213957302", "entirely numeric"),
+        ("alice-example", "too similar"),
+    ],
+)
+def test_register_rejects_passwords_djangos_validators_reject(
+    api_client, password, message_part
+):
+    response = register(api_client, password=password)
+
+    assert response.status_code == 400
+    messages = " ".join(response.json()["password"])
+    assert message_part in messages
+    assert not User.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"email": "alice@example.com", "password": STRONG_PASSWORD}, "username"),
+        ({"username": "alice", "password": STRONG_PASSWORD}, "email"),
+        ({"username": "alice", "email": "alice@example.com"}, "password"),
+        (
+            {
+                "username": "al ice",
+                "email": "a@example.com",
+                "password": STRONG_PASSWORD,
+            },
+            "username",
+        ),
+        (
+            {"username": "alice", "email": "not-an-email", "password": STRONG_PASSWORD},
+            "email",
+        ),
+        (
+            {"username": 42, "email": "a@example.com", "password": STRONG_PASSWORD},
+            "username",
+        ),
+        (
+            {"username": "alice", "email": "a@example.com", "password": 12345678901},
+            "password",
+        ),
+    ],
+)
+def test_register_invalid_input_is_400_naming_the_field(api_client, payload, field):
+    response = api_client.post("/api/v1/auth/register/", payload)
+
+    assert response.status_code == 400
+    assert field in response.json()
+    assert not User.objects.exists()
+
+
+def test_register_ignores_privilege_fields(api_client):
+    response = register(api_client, is_staff=True, is_superuser=True)
+
+    assert response.status_code == 201
+    user = User.objects.get(username="alice")
+    assert not user.is_staff
+    assert not user.is_superuser
+
+
+def test_login_returns_token_and_expiry(api_client, user):
+    before = timezone.now()
+    response = api_client.post(
+        "/api/v1/auth/login/", {"username": user.username, "password": PASSWORD}
+    )
+
+    assert response.status_code == 200
+    body = response.json()
+    assert set(body) == {"token", "expiry"}
+    expiry = AuthToken.objects.get(user=user).expiry
+    assert expiry > before + timedelta(days=6)
+    assert body["expiry"] == expiry.isoformat().replace("+00:00", "Z")
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        {"username": "nobody", "password": PASSWORD},
+        {"username": "user-under-test", "password": "wrong password"},
+    ],
+)
+def test_login_with_bad_credentials_is_401_with_challenge(api_client, credentials):
+    UserFactory(username="user-under-test")
+
+    response = api_client.post("/api/v1/auth/login/", credentials)
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json() == {"detail": "Unable to log in with these credentials."}
+    assert not AuthToken.objects.exists()
+
+
+def test_login_inactive_user_is_401(api_client):
+    user = UserFactory(is_active=False)
+
+    response = api_client.post(
+        "/api/v1/auth/login/", {"username": user.username, "password": PASSWORD}
+    )
+
+    assert response.status_code == 401
+
+
+def test_login_missing_fields_is_400(api_client):
+    response = api_client.post("/api/v1/auth/login/", {"username": "alice"})
+
+    assert response.status_code == 400
+    assert "password" in response.json()
+
+
+def test_token_is_stored_only_as_a_hash(user, login):
+    token = login(user)
+
+    stored = AuthToken.objects.get(user=user)
+    assert stored.digest != token
+    assert token not in stored.digest
+    assert len(token) > len(stored.token_key)
+
+
+def test_each_login_is_a_separate_device_token(user, login):
+    first, second = login(user), login(user)
+
+    assert first != second
+    assert AuthToken.objects.filter(user=user).count() == 2
+    assert bearer(first).get("/api/v1/users/me/").status_code == 200
+    assert bearer(second).get("/api/v1/users/me/").status_code == 200
+
+
+def test_logout_revokes_only_that_token(user, login):
+    mine, other_device = login(user), login(user)
+
+    response = bearer(mine).post("/api/v1/auth/logout/")
+
+    assert response.status_code == 204
+    assert response.content == b""
+    assert bearer(mine).get("/api/v1/users/me/").status_code == 401
+    assert bearer(other_device).get("/api/v1/users/me/").status_code == 200
+
+
+def test_logout_without_token_is_401(api_client):
+    response = api_client.post("/api/v1/auth/logout/")
+
+    assert response.status_code == 401
+
+
+def test_no_token_is_401_with_bearer_challenge(api_client):
+    response = api_client.get("/api/v1/tasks/")
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert response.json() == {
+        "detail": "Authentication credentials were not provided."
+    }
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Bearer " + "0" * 64,
+        "Bearer not-a-token",
+        "Bearer " + "é" * 64,
+        "Bearer " + "\x00" * 64,
+        "Bearer",
+        "Bearer a b",
+    ],
+)
+def test_bad_token_is_401_with_bearer_challenge(user, login, header):
+    login(user)  # a real token exists, the one sent is not it
+    client = APIClient()
+
+    response = client.get("/api/v1/tasks/", HTTP_AUTHORIZATION=header)
+
+    assert response.status_code == 401
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+    assert "detail" in response.json()
+
+
+def test_token_prefix_other_than_bearer_is_not_accepted(user, login):
+    token = login(user)
+
+    response = APIClient().get("/api/v1/tasks/", HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert response.status_code == 401
+
+
+def test_expired_token_is_401(user, login):
+    token = login(user)
+    AuthToken.objects.filter(user=user).update(
+        expiry=timezone.now() - timedelta(seconds=1)
+    )
+
+    response = bearer(token).get("/api/v1/tasks/")
+
+    assert response.status_code == 401
+
+
+def test_token_of_deactivated_user_is_401(user, login):
+    token = login(user)
+    User.objects.filter(pk=user.pk).update(is_active=False)
+
+    response = bearer(token).get("/api/v1/tasks/")
+
+    assert response.status_code == 401
+
+
+def test_session_login_works_for_the_browsable_api(user):
+    client = APIClient()
+    client.force_login(user)
+
+    response = client.get("/api/v1/tasks/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")

@@ -1,0 +1,87 @@
+import pytest
+
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def profile(user) -> dict:
+    return {
+        "id": user.id,
+        "username": user.username,
+        "email": user.email,
+        "date_joined": user.date_joined.isoformat().replace("+00:00", "Z"),
+    }
+
+
+def test_me_returns_the_callers_profile(auth_client, user, other_user):
+    response = auth_client.get("/api/v1/users/me/")
+
+    assert response.status_code == 200
+    assert response.json() == profile(user)
+
+
+def test_patch_me_changes_email_and_username(auth_client, user):
+    response = auth_client.patch(
+        "/api/v1/users/me/", {"email": "new@example.com", "username": "renamed"}
+    )
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
+    assert user.username == "renamed"
+    assert response.json() == profile(user)
+
+
+def test_patch_me_ignores_read_only_and_privilege_fields(auth_client, user):
+    original = profile(user)
+
+    response = auth_client.patch(
+        "/api/v1/users/me/",
+        {"id": 999, "date_joined": "2000-01-01T00:00:00Z", "is_staff": True},
+    )
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert profile(user) == original
+    assert not user.is_staff
+
+
+def test_patch_me_to_a_taken_username_is_400(auth_client, user):
+    UserFactory(username="taken")
+
+    response = auth_client.patch("/api/v1/users/me/", {"username": "Taken"})
+
+    assert response.status_code == 400
+    assert "username" in response.json()
+    user.refresh_from_db()
+    assert user.username != "Taken"
+
+
+def test_patch_me_keeping_own_username_is_allowed(auth_client, user):
+    response = auth_client.patch(
+        "/api/v1/users/me/", {"username": user.username.upper()}
+    )
+
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("email", ["", "not-an-email", 42])
+def test_patch_me_invalid_email_is_400(auth_client, user, email):
+    response = auth_client.patch("/api/v1/users/me/", {"email": email})
+
+    assert response.status_code == 400
+    assert "email" in response.json()
+
+
+def test_put_me_is_not_allowed(auth_client):
+    response = auth_client.put(
+        "/api/v1/users/me/", {"username": "x", "email": "x@example.com"}
+    )
+
+    assert response.status_code == 405
+    assert "detail" in response.json()
+
+
+def test_me_requires_authentication(api_client):
+    assert api_client.get("/api/v1/users/me/").status_code == 401

@@ -1,0 +1,77 @@
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from knox.views import LoginView as KnoxLoginView
+from knox.views import LogoutView as KnoxLogoutView
+from rest_framework import generics, permissions
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from todo_project.schema import ErrorSerializer
+
+from .authentication import BearerTokenAuthentication
+from .serializers import (
+    LoginSerializer,
+    RegisterSerializer,
+    TokenSerializer,
+    UserSerializer,
+)
+
+
+@extend_schema(tags=["auth"], responses={201: UserSerializer})
+class RegisterView(generics.CreateAPIView):
+    """Create an account. Log in afterwards to get a token."""
+
+    serializer_class = RegisterSerializer
+    # Open by design; a stale token in the header must not block signing up.
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+
+
+@extend_schema(tags=["auth"])
+class LoginView(KnoxLoginView):
+    """Exchange a username and password for a new API token (one per device)."""
+
+    authentication_classes = []
+    permission_classes = [permissions.AllowAny]
+    serializer_class = LoginSerializer
+
+    def get_authenticate_header(self, request: Request) -> str:
+        # Without this DRF turns a failed login into 403; the challenge names the
+        # scheme the token is to be used with.
+        return BearerTokenAuthentication().authenticate_header(request)
+
+    @extend_schema(
+        request=LoginSerializer,
+        responses={
+            200: TokenSerializer,
+            401: OpenApiResponse(ErrorSerializer, "Wrong username or password."),
+        },
+    )
+    def post(self, request: Request, format=None) -> Response:
+        serializer = LoginSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        request.user = serializer.validated_data["user"]
+        return super().post(request, format=format)
+
+
+@extend_schema(tags=["auth"])
+class LogoutView(KnoxLogoutView):
+    """Revoke the token this request is made with; other devices stay logged in."""
+
+    authentication_classes = [BearerTokenAuthentication]
+
+    @extend_schema(
+        request=None, responses={204: OpenApiResponse(description="Logged out.")}
+    )
+    def post(self, request: Request, format=None) -> Response:
+        return super().post(request, format=format)
+
+
+@extend_schema(tags=["users"])
+class MeView(generics.RetrieveUpdateAPIView):
+    """The caller's own profile."""
+
+    serializer_class = UserSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return self.request.user
