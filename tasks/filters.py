@@ -1,0 +1,45 @@
+import django_filters
+from django.db.models import Q, QuerySet
+
+from .models import Task
+
+
+class TaskFilter(django_filters.FilterSet):
+    """Query parameters of the task list; an invalid value is a 400, never ignored."""
+
+    completed = django_filters.TypedChoiceFilter(
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+        help_text="Only completed (true) or only open (false) tasks.",
+    )
+    search = django_filters.CharFilter(
+        method="filter_search",
+        max_length=200,
+        help_text="Words that must all appear in the title or description "
+        "(case-insensitive).",
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=["created_at", "updated_at", "title", "completed"],
+        help_text="Sort field; prefix with - for descending. Default: -created_at.",
+    )
+
+    class Meta:
+        model = Task
+        fields = ["completed", "search"]
+
+    def filter_search(
+        self, queryset: QuerySet[Task], name: str, value: str
+    ) -> QuerySet[Task]:
+        for word in value.split():
+            queryset = queryset.filter(
+                Q(title__icontains=word) | Q(description__icontains=word)
+            )
+        return queryset
+
+    def filter_queryset(self, queryset: QuerySet[Task]) -> QuerySet[Task]:
+        queryset = super().filter_queryset(queryset)
+        # Ties on the chosen field are broken by id, newest first, so that pages
+        # never repeat or skip a task.
+        if self.form.cleaned_data.get("ordering"):
+            queryset = queryset.order_by(*queryset.query.order_by, "-id")
+        return queryset

@@ -1,0 +1,77 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length, Trim
+from django.db.models.lookups import GreaterThan
+from django.utils import timezone
+
+TITLE_MAX_LENGTH = 200
+DESCRIPTION_MAX_LENGTH = 1000
+
+
+class TaskQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(completed=False)
+
+    def done(self):
+        return self.filter(completed=True)
+
+
+class Task(models.Model):
+    """One thing a user means to do."""
+
+    # Indexed through the (owner, -created_at, -id) index below, whose leading
+    # column serves every lookup by owner; a second index on owner alone would
+    # only slow writes.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tasks",
+        db_index=False,
+    )
+    title = models.CharField(max_length=TITLE_MAX_LENGTH)
+    description = models.CharField(
+        max_length=DESCRIPTION_MAX_LENGTH, blank=True, default=""
+    )
+    completed = models.BooleanField(default=False)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TaskQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list query: one user's tasks, newest first.
+            models.Index(
+                fields=["owner", "-created_at", "-id"], name="task_owner_created_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim("title")), 0),
+                name="task_title_not_blank",
+                violation_error_message="Title may not be blank.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed=False, completed_at__isnull=True)
+                | models.Q(completed=True, completed_at__isnull=False),
+                name="task_completed_at_matches_completed",
+                violation_error_message="completed_at is set exactly when completed.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def save(self, *args, **kwargs) -> None:
+        # completed_at follows completed on every save path (API, admin, commands),
+        # keeping the first completion time while a task stays completed.
+        if self.completed and self.completed_at is None:
+            self.completed_at = timezone.now()
+        elif not self.completed:
+            self.completed_at = None
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "completed" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "completed_at"}
+        super().save(*args, **kwargs)

@@ -1,0 +1,36 @@
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+from rest_framework.reverse import reverse
+
+from .filters import TaskFilter
+from .models import Task
+from .serializers import TaskSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your tasks"),
+    create=extend_schema(summary="Create a task"),
+    retrieve=extend_schema(summary="Get one of your tasks"),
+    update=extend_schema(summary="Replace one of your tasks"),
+    partial_update=extend_schema(summary="Change some fields of one of your tasks"),
+    destroy=extend_schema(summary="Delete one of your tasks"),
+)
+@extend_schema(tags=["tasks"])
+class TaskViewSet(viewsets.ModelViewSet):
+    """The caller's tasks; another user's task answers 404, like a missing one."""
+
+    # Closed by default: every row reaches a client through get_queryset() below.
+    queryset = Task.objects.none()
+    serializer_class = TaskSerializer
+    filterset_class = TaskFilter
+
+    def get_queryset(self):
+        return self.request.user.tasks.all()
+
+    def perform_create(self, serializer: TaskSerializer) -> None:
+        serializer.save(owner=self.request.user)
+
+    def get_success_headers(self, data) -> dict[str, str]:
+        return {
+            "Location": reverse("task-detail", args=[data["id"]], request=self.request)
+        }
