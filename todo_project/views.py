@@ -1,0 +1,61 @@
+"""Error answers that stay JSON under /api/, whatever Django raised."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+from django.views import defaults
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    permission_classes,
+)
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+@extend_schema(exclude=True)
+@api_view(ALL_METHODS)
+@authentication_classes([])
+@permission_classes([AllowAny])
+def api_not_found(request: Request, path: str = "") -> HttpResponse:
+    """Unknown paths under /api/ answer 404 in JSON, even with DEBUG on.
+
+    A path missing its trailing slash is not redirected (a redirected POST loses
+    its body); the answer names the path that exists instead.
+    """
+    detail = "Not found."
+    if not request.path.endswith("/"):
+        try:
+            match = resolve(request.path + "/")
+        except Resolver404:
+            match = None
+        if match is not None and match.func is not api_not_found:
+            detail = f"Not found. Did you mean {request.path}/ (with a trailing slash)?"
+    raise exceptions.NotFound(detail)
+
+
+def _json_or_default(status: int, detail: str, default):
+    def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        if _is_api(request):
+            return JsonResponse({"detail": detail}, status=status)
+        if exception is None:
+            return default(request)
+        return default(request, exception)
+
+    return view
+
+
+# Django calls these outside DEBUG for errors that escape a view.
+bad_request = _json_or_default(400, "Bad request.", defaults.bad_request)
+permission_denied = _json_or_default(
+    403, "Permission denied.", defaults.permission_denied
+)
+page_not_found = _json_or_default(404, "Not found.", defaults.page_not_found)
+server_error = _json_or_default(500, "A server error occurred.", defaults.server_error)
