@@ -16,7 +16,7 @@ export DJANGO_DEBUG ?= true
 
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test lint fmt checks migrate superuser serve lock clean
+.PHONY: help install run test lint typecheck fmt checks migrate superuser serve lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -53,6 +53,9 @@ lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+typecheck: install ## mypy with the Django and DRF plugins (lenient profile)
+	$(BIN)/mypy .
+
 fmt: install ## ruff: fix what it can and format
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
@@ -68,6 +71,8 @@ checks: install ## Migrations in step with models, schema without warnings, depl
 superuser: migrate ## Create an admin user interactively
 	$(MANAGE) createsuperuser
 
+# Plain HTTP on loopback: no redirect to HTTPS unless asked for.
+serve: export DJANGO_SECURE_SSL_REDIRECT ?= false
 serve: migrate ## Serve with gunicorn and DEBUG off (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)
 	DJANGO_DEBUG=false $(MANAGE) collectstatic --noinput --verbosity 0
 	DJANGO_DEBUG=false $(BIN)/gunicorn todo_project.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2}

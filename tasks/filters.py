@@ -1,16 +1,26 @@
 import django_filters
 from django.db.models import Q, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .models import Task
+
+
+@extend_schema_field(OpenApiTypes.BOOL)
+class BooleanFilter(django_filters.TypedChoiceFilter):
+    """Exactly `true` or `false`; anything else is a 400 rather than no filter."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("choices", [("true", "true"), ("false", "false")])
+        kwargs.setdefault("coerce", lambda value: value == "true")
+        super().__init__(*args, **kwargs)
 
 
 class TaskFilter(django_filters.FilterSet):
     """Query parameters of the task list; an invalid value is a 400, never ignored."""
 
-    completed = django_filters.TypedChoiceFilter(
-        choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
-        help_text="Only completed (true) or only open (false) tasks.",
+    completed = BooleanFilter(
+        help_text="Only completed (true) or only open (false) tasks."
     )
     search = django_filters.CharFilter(
         method="filter_search",

@@ -1,11 +1,23 @@
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Length, Replace, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
+
+
+def _whitespace_as_spaces(field: str):
+    """The field with tabs and line breaks turned into spaces, which TRIM removes.
+
+    SQL's TRIM strips only spaces; this keeps the check portable across
+    PostgreSQL and SQLite without a regular expression.
+    """
+    expression: models.Func | models.F = models.F(field)
+    for character in "\t\n\r":
+        expression = Replace(expression, models.Value(character), models.Value(" "))
+    return expression
 
 
 class TaskQuerySet(models.QuerySet):
@@ -49,7 +61,7 @@ class Task(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=GreaterThan(Length(Trim("title")), 0),
+                condition=GreaterThan(Length(Trim(_whitespace_as_spaces("title"))), 0),
                 name="task_title_not_blank",
                 violation_error_message="Title may not be blank.",
             ),

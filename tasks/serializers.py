@@ -32,3 +32,11 @@ class TaskSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "completed_at", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict) -> dict:
+        # PUT replaces the task: a field it leaves out goes back to its default
+        # rather than keeping the old value (PATCH is for changing some fields).
+        if self.instance is not None and not self.partial:
+            attrs.setdefault("description", "")
+            attrs.setdefault("completed", False)
+        return attrs

@@ -1,6 +1,7 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.reverse import reverse
+from rest_framework.serializers import BaseSerializer
 
 from .filters import TaskFilter
 from .models import Task
@@ -27,7 +28,7 @@ class TaskViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return self.request.user.tasks.all()
 
-    def perform_create(self, serializer: TaskSerializer) -> None:
+    def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.save(owner=self.request.user)
 
     def get_success_headers(self, data) -> dict[str, str]:

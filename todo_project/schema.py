@@ -40,6 +40,8 @@ class AutoSchema(SpectacularAutoSchema):
                 "Invalid input; nothing was changed.",
                 self._component("ValidationError", _VALIDATION_ERROR),
             )
+        if has_body:
+            errors["415"] = ("The body is not application/json.", error)
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ("Missing, invalid or expired token.", error)
         if "{" in self.path:

@@ -9,8 +9,10 @@ from rest_framework.decorators import (
     api_view,
     authentication_classes,
     permission_classes,
+    renderer_classes,
 )
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
@@ -24,6 +26,7 @@ def _is_api(request: HttpRequest) -> bool:
 @api_view(ALL_METHODS)
 @authentication_classes([])
 @permission_classes([AllowAny])
+@renderer_classes([JSONRenderer])
 def api_not_found(request: Request, path: str = "") -> HttpResponse:
     """Unknown paths under /api/ answer 404 in JSON, even with DEBUG on.
 

@@ -9,6 +9,12 @@ class User(AbstractUser):
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
         constraints = [
+            # "Alice" and "alice" would be one person to anyone reading them.
+            models.UniqueConstraint(
+                Lower("username"),
+                name="user_username_ci_unique",
+                violation_error_message="A user with that username already exists.",
+            ),
             # One account per address, whatever its case; accounts made without
             # an email (createsuperuser allows that) stay possible.
             models.UniqueConstraint(

@@ -8,6 +8,14 @@ from todo_project.fields import StrictCharField
 from .models import User
 
 
+def _taken() -> serializers.ValidationError:
+    # The serializer's checks cannot see a concurrent sign-up or rename to the
+    # same name; the database's unique constraints can, and this is their 400.
+    return serializers.ValidationError(
+        {"username": ["A user with that username or email already exists."]}
+    )
+
+
 class UserSerializer(serializers.ModelSerializer):
     """The caller's profile."""
 
@@ -36,6 +44,13 @@ class UserSerializer(serializers.ModelSerializer):
                 "A user with that username already exists."
             )
         return value
+
+    def update(self, instance: User, validated_data: dict) -> User:
+        try:
+            with transaction.atomic():
+                return super().update(instance, validated_data)
+        except IntegrityError as exc:
+            raise _taken() from exc
 
     def validate_email(self, value: str) -> str:
         value = User.objects.normalize_email(value)
@@ -69,15 +84,11 @@ class RegisterSerializer(UserSerializer):
         return attrs
 
     def create(self, validated_data: dict) -> User:
-        # The checks above cannot see a concurrent sign-up with the same name;
-        # the database's unique constraints can, and turn it into a 400 here.
         try:
             with transaction.atomic():
                 return User.objects.create_user(**validated_data)
         except IntegrityError as exc:
-            raise serializers.ValidationError(
-                {"username": ["A user with that username or email already exists."]}
-            ) from exc
+            raise _taken() from exc
 
 
 class LoginSerializer(serializers.Serializer):

@@ -22,7 +22,7 @@ class RegisterView(generics.CreateAPIView):
 
     serializer_class = RegisterSerializer
     # Open by design; a stale token in the header must not block signing up.
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
 
 
@@ -30,7 +30,7 @@ class RegisterView(generics.CreateAPIView):
 class LoginView(KnoxLoginView):
     """Exchange a username and password for a new API token (one per device)."""
 
-    authentication_classes = []
+    authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
     serializer_class = LoginSerializer
 

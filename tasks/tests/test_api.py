@@ -92,8 +92,7 @@ def test_description_keeps_its_whitespace(auth_client):
 
 # Validation: every rule, and nothing written
 
-
-@pytest.mark.parametrize(
+INVALID = pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
         ({}, "title", "This field is required."),
@@ -123,6 +122,9 @@ def test_description_keeps_its_whitespace(auth_client):
         ),
     ],
 )
+
+
+@INVALID
 def test_create_invalid_input_is_400_naming_field_and_problem(
     auth_client, payload, field, message
 ):
@@ -131,6 +133,25 @@ def test_create_invalid_input_is_400_naming_field_and_problem(
     assert response.status_code == 400
     assert response.json() == {field: [message]}
     assert not Task.objects.exists()
+
+
+@INVALID
+@pytest.mark.parametrize("method", ["put", "patch"])
+def test_update_invalid_input_is_400_and_changes_nothing(
+    auth_client, user, method, payload, field, message
+):
+    task = TaskFactory(owner=user, title="Keep me", description="Keep this too")
+    before = as_json(task)
+
+    response = getattr(auth_client, method)(f"/api/v1/tasks/{task.id}/", payload)
+
+    if method == "patch" and "title" not in payload and field == "title":
+        # A missing title is fine in a PATCH: it changes only what it sends.
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert response.json() == {field: [message]}
+    assert as_json(task) == before
 
 
 def test_title_of_exactly_200_and_description_of_1000_characters_are_accepted(
@@ -167,6 +188,27 @@ def test_json_body_that_is_not_an_object_is_400(auth_client, body):
     assert response.status_code == 400
     assert "non_field_errors" in response.json()
     assert not Task.objects.exists()
+
+
+def test_deeply_nested_json_is_400_not_500(auth_client):
+    body = "[" * 5000 + "]" * 5000
+
+    response = auth_client.post("/api/v1/tasks/", body, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json() == {"detail": "JSON parse error - nested too deeply."}
+
+
+def test_malformed_json_on_update_changes_nothing(auth_client, user):
+    task = TaskFactory(owner=user)
+    before = as_json(task)
+
+    response = auth_client.put(
+        f"/api/v1/tasks/{task.id}/", "{not json", content_type="application/json"
+    )
+
+    assert response.status_code == 400
+    assert as_json(task) == before
 
 
 def test_form_encoded_body_is_415(auth_client):
@@ -217,6 +259,18 @@ def test_put_replaces_the_task(auth_client, user):
         "New text",
         True,
     )
+    assert response.json() == as_json(task)
+
+
+def test_put_returns_fields_it_leaves_out_to_their_defaults(auth_client, user):
+    task = TaskFactory(owner=user, description="old text", completed=True)
+
+    response = auth_client.put(f"/api/v1/tasks/{task.id}/", {"title": "Only a title"})
+
+    assert response.status_code == 200
+    task.refresh_from_db()
+    assert (task.title, task.description, task.completed) == ("Only a title", "", False)
+    assert task.completed_at is None
     assert response.json() == as_json(task)
 
 
@@ -281,8 +335,11 @@ def test_missing_task_is_404_json(auth_client):
     response = auth_client.get("/api/v1/tasks/999999/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "No Task matches the given query."}
+    assert response.json() == {"detail": "Not found."}
 
 
-def test_non_numeric_task_id_is_404(auth_client):
-    assert auth_client.get("/api/v1/tasks/abc/").status_code == 404
+def test_non_numeric_task_id_is_404_json(auth_client):
+    response = auth_client.get("/api/v1/tasks/abc/")
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}

@@ -42,7 +42,7 @@ def test_save_with_update_fields_completed_also_writes_completed_at():
     assert task.completed_at is not None
 
 
-@pytest.mark.parametrize("title", ["", "   "])
+@pytest.mark.parametrize("title", ["", "   ", "\t\n", " \r\n "])
 def test_database_refuses_a_blank_title(title):
     task = TaskFactory()
 

@@ -57,3 +57,37 @@ def test_debug_mode_runs_without_any_configuration():
     result = start_django(DJANGO_DEBUG="true")
 
     assert result.returncode == 0, result.stderr
+
+
+def database_engine(**env: str) -> str:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; "
+            "print(settings.DATABASES['default']['ENGINE'])",
+        ],
+        cwd=BASE_DIR,
+        env={
+            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            "DJANGO_SETTINGS_MODULE": "todo_project.settings",
+            "DJANGO_DEBUG": "true",
+            **env,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return result.stdout.strip()
+
+
+def test_without_database_url_the_app_uses_sqlite():
+    assert database_engine() == "django.db.backends.sqlite3"
+    assert database_engine(DATABASE_URL="") == "django.db.backends.sqlite3"
+
+
+def test_with_a_postgres_database_url_the_app_uses_postgresql():
+    engine = database_engine(DATABASE_URL="postgresql://u:p@db.example.com/todo")
+
+    assert "postgresql" in engine

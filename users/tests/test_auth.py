@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -64,6 +65,13 @@ def test_register_duplicate_username_is_400_whatever_its_case(api_client, userna
     assert response.status_code == 400
     assert "username" in response.json()
     assert User.objects.count() == 1
+
+
+def test_database_refuses_usernames_differing_only_in_case():
+    UserFactory(username="alice")
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create_user(username="ALICE", password=PASSWORD)
 
 
 def test_register_duplicate_email_is_400(api_client):
