@@ -60,3 +60,19 @@ def pytest_report_header(config) -> str:
     from django.db import connection
 
     return f"database: {connection.vendor} ({connection.settings_dict['NAME']})"
+
+
+@pytest.fixture
+def unreachable_connection(db):
+    """A real connection to a database that is not there (nothing is mocked)."""
+    from django.db import connections
+
+    connection = connections["default"]
+    settings_dict = {**connection.settings_dict, "CONN_MAX_AGE": 0}
+    if connection.vendor == "sqlite":
+        settings_dict["NAME"] = "/nonexistent-folder/db.sqlite3"
+    else:
+        settings_dict.update(HOST="127.0.0.1", PORT=1)  # nothing listens there
+    unreachable = type(connection)(settings_dict, alias="unreachable")
+    yield unreachable
+    unreachable.close()

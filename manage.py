@@ -8,6 +8,9 @@ import sys
 def main():
     """Run administrative tasks."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "todo_project.settings")
+    # Migrations and maintenance commands run on DATABASE_URL_DIRECT when it is
+    # set, without a deadline on long statements (see DATABASES in settings.py).
+    os.environ.setdefault("DJANGO_PROCESS", "management")
     try:
         from django.core.management import execute_from_command_line
     except ImportError as exc:

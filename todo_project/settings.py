@@ -96,12 +96,15 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "health",
     "users",
     "tasks",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # An unreachable database answers 503 with Retry-After, never 500.
+    "todo_project.middleware.DatabaseUnavailableMiddleware",
     # Serves the admin's CSS and JS under any WSGI server, no nginx needed.
     # https://whitenoise.readthedocs.io/en/stable/django.html
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -134,18 +137,68 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "todo_project.wsgi.application"
 
-# DATABASE_URL selects the database; without it a SQLite file in the project
-# folder lets `make run` work on a fresh machine with nothing else installed.
-# https://github.com/jazzband/dj-database-url
+# DATABASE_URL is what the web process serves with (Neon: the -pooler URL).
+# manage.py marks its processes (migrations, maintenance commands), which run
+# on DATABASE_URL_DIRECT when it is set (Neon: the direct URL, no PgBouncer).
+# Without either, a SQLite file lets `make run` work with nothing installed.
+# https://neon.com/docs/connect/connection-pooling
+MANAGEMENT_PROCESS = os.environ.get("DJANGO_PROCESS") == "management"
+DATABASE_URL = (
+    (MANAGEMENT_PROCESS and os.environ.get("DATABASE_URL_DIRECT"))
+    or os.environ.get("DATABASE_URL")
+    or f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+)
 DATABASES = {
+    # Query-string options (sslmode, channel_binding, ...) land in OPTIONS and
+    # reach psycopg unchanged. https://github.com/jazzband/dj-database-url
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        # Reuse a connection across requests, checked before reuse.
+        DATABASE_URL,
+        # Reuse a connection for a while, well under the 5 minutes after which
+        # Neon closes idle ones; check it before each reuse.
         # https://docs.djangoproject.com/en/5.2/ref/databases/#persistent-connections
         conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
+# One transaction per request: a request that fails writes nothing, and a
+# response is sent only after its writes are committed.
+# https://docs.djangoproject.com/en/5.2/topics/db/transactions/#tying-transactions-to-http-requests
+DATABASES["default"]["ATOMIC_REQUESTS"] = True
+
+# Seconds to establish a connection, per attempt; a Neon compute waking from
+# zero takes a few. https://www.postgresql.org/docs/current/libpq-connect.html
+DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
+# Attempts to connect (backoff 0.25 s, 0.5 s, ...): rides out a cold start,
+# bounded far below gunicorn's 30 s worker timeout. Queries are never retried.
+DATABASE_CONNECT_ATTEMPTS = env_int("DATABASE_CONNECT_ATTEMPTS", 3)
+# Longest any one database call of a web request may take before its connection
+# is broken and the request answers 503 (0: no limit). A pooler with no server
+# queues a query for minutes; this keeps an outage from hanging the workers.
+# Management commands run long statements and have no limit by default.
+DATABASE_QUERY_TIMEOUT = env_int(
+    "DATABASE_QUERY_TIMEOUT", 0 if MANAGEMENT_PROCESS else DATABASE_CONNECT_TIMEOUT
+)
+# The SELECT 1 that checks a reused connection gets less time than a query.
+DATABASE_HEALTH_CHECK_TIMEOUT = min(2, DATABASE_QUERY_TIMEOUT) or 0
+# What a 503 for an unreachable database tells clients to wait, in seconds.
+DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "todo_project.postgres"
+    # Named cursors (.iterator()) live outside a transaction on one server
+    # connection, which transaction pooling does not keep.
+    # https://docs.djangoproject.com/en/5.2/ref/databases/#transaction-pooling-server-side-cursors
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("connect_timeout", DATABASE_CONNECT_TIMEOUT)
+    # No server-side prepared statements: a pooler in transaction mode hands the
+    # next query to another server connection, which never saw the PREPARE.
+    # Set DATABASE_PREPARE_THRESHOLD only for a pooler that supports them.
+    # https://www.psycopg.org/psycopg3/docs/advanced/prepare.html#using-prepared-statements-with-pgbouncer
+    if os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip():
+        _options["prepare_threshold"] = env_int("DATABASE_PREPARE_THRESHOLD", 0)
+    else:
+        _options["prepare_threshold"] = None
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -234,6 +287,8 @@ SPECTACULAR_SETTINGS = {
 if env_bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
+# Load balancers and orchestrators probe over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
 # Start low and raise once HTTPS is known to work on every subdomain.

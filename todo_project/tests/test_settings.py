@@ -1,5 +1,6 @@
 """Settings fail closed: production mode without its secrets refuses to start."""
 
+import json
 import os
 import subprocess
 import sys
@@ -59,17 +60,23 @@ def test_debug_mode_runs_without_any_configuration():
     assert result.returncode == 0, result.stderr
 
 
-def database_engine(**env: str) -> str:
+def database_settings(**env: str) -> dict:
+    """The default database's settings, as a process with `env` would see them."""
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps({**s.DATABASES['default'], "
+        "'QUERY_TIMEOUT': s.DATABASE_QUERY_TIMEOUT}, default=str))"
+    )
+    inherited = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DATABASE_", "DJANGO_"))
+    }
     result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from django.conf import settings; "
-            "print(settings.DATABASES['default']['ENGINE'])",
-        ],
+        [sys.executable, "-c", code],
         cwd=BASE_DIR,
         env={
-            **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
+            **inherited,
             "DJANGO_SETTINGS_MODULE": "todo_project.settings",
             "DJANGO_DEBUG": "true",
             **env,
@@ -79,15 +86,57 @@ def database_engine(**env: str) -> str:
         timeout=60,
         check=True,
     )
-    return result.stdout.strip()
+    return json.loads(result.stdout)
+
+
+POOLED = "postgresql://u:p@ep-x-pooler.neon.tech/todo?sslmode=require&channel_binding=require"
+DIRECT = "postgresql://u:p@ep-x.neon.tech/todo?sslmode=require&channel_binding=require"
 
 
 def test_without_database_url_the_app_uses_sqlite():
-    assert database_engine() == "django.db.backends.sqlite3"
-    assert database_engine(DATABASE_URL="") == "django.db.backends.sqlite3"
+    assert database_settings()["ENGINE"] == "django.db.backends.sqlite3"
+    assert database_settings(DATABASE_URL="")["ENGINE"] == "django.db.backends.sqlite3"
 
 
-def test_with_a_postgres_database_url_the_app_uses_postgresql():
-    engine = database_engine(DATABASE_URL="postgresql://u:p@db.example.com/todo")
+def test_postgres_url_gets_the_pooler_safe_backend_and_settings():
+    db = database_settings(DATABASE_URL=POOLED)
 
-    assert "postgresql" in engine
+    assert db["ENGINE"] == "todo_project.postgres"
+    assert db["HOST"] == "ep-x-pooler.neon.tech"
+    assert db["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert db["ATOMIC_REQUESTS"] is True
+    assert db["CONN_HEALTH_CHECKS"] is True
+    assert 0 < db["CONN_MAX_AGE"] < 300
+    assert db["OPTIONS"] == {
+        "sslmode": "require",
+        "channel_binding": "require",
+        "connect_timeout": 5,
+        "prepare_threshold": None,
+    }
+    assert db["QUERY_TIMEOUT"] == 5
+
+
+def test_url_options_win_over_defaults_and_prepared_statements_can_be_enabled():
+    db = database_settings(
+        DATABASE_URL=POOLED + "&connect_timeout=9", DATABASE_PREPARE_THRESHOLD="5"
+    )
+
+    assert db["OPTIONS"]["connect_timeout"] == 9
+    assert db["OPTIONS"]["prepare_threshold"] == 5
+
+
+def test_management_commands_use_the_direct_url_without_a_deadline():
+    env = {"DATABASE_URL": POOLED, "DATABASE_URL_DIRECT": DIRECT}
+
+    web = database_settings(**env)
+    management = database_settings(**env, DJANGO_PROCESS="management")
+
+    assert web["HOST"] == "ep-x-pooler.neon.tech"
+    assert management["HOST"] == "ep-x.neon.tech"
+    assert management["QUERY_TIMEOUT"] == 0
+
+
+def test_management_commands_fall_back_to_database_url():
+    db = database_settings(DATABASE_URL=POOLED, DJANGO_PROCESS="management")
+
+    assert db["HOST"] == "ep-x-pooler.neon.tech"

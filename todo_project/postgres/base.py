@@ -1,0 +1,85 @@
+import logging
+import time
+from contextlib import AbstractContextManager, nullcontext
+
+import psycopg
+from django.conf import settings
+from django.db.backends.postgresql import base
+
+from .watchdog import watchdog
+
+logger = logging.getLogger(__name__)
+
+FIRST_BACKOFF_SECONDS = 0.25
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    """Retries connecting (a cold start) and puts a deadline on every call."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # First in the list, so it stays while execute_wrapper() adds and removes
+        # others on top of it.
+        self.execute_wrappers.insert(0, self._execute_with_deadline)
+
+    def get_new_connection(self, conn_params):
+        # Only establishing a connection is retried: nothing has been sent yet,
+        # so a retry cannot run a statement twice. Queries are never retried.
+        attempts = max(1, settings.DATABASE_CONNECT_ATTEMPTS)
+        attempt, backoff = 1, FIRST_BACKOFF_SECONDS
+        while True:
+            try:
+                return super().get_new_connection(conn_params)
+            except psycopg.OperationalError as exc:
+                # psycopg reports no SQLSTATE for a failed connection, so a wrong
+                # password is retried too; that costs under a second.
+                if attempt >= attempts:
+                    raise
+                logger.warning(
+                    "Database connection attempt %d of %d failed (%s); "
+                    "retrying in %.2fs.",
+                    attempt,
+                    attempts,
+                    _first_line(exc),
+                    backoff,
+                )
+                time.sleep(backoff)
+                attempt, backoff = attempt + 1, backoff * 2
+
+    def init_connection_state(self) -> None:
+        with self._deadline(settings.DATABASE_HEALTH_CHECK_TIMEOUT):
+            super().init_connection_state()
+            # Through a pooler, an open connection says nothing about the server
+            # behind it: one round trip does, within the health check's deadline,
+            # so an outage costs seconds here instead of a query's full deadline.
+            # Django turns autocommit on right after this anyway.
+            if settings.DATABASE_HEALTH_CHECK_TIMEOUT:
+                self.connection.autocommit = True
+                self.connection.execute("SELECT 1")
+
+    def is_usable(self) -> bool:
+        # The health check before reusing a connection: a pooler with no server
+        # would hold this SELECT 1 for minutes.
+        with self._deadline(settings.DATABASE_HEALTH_CHECK_TIMEOUT):
+            return super().is_usable()
+
+    def _deadline(self, seconds: float | None = None) -> AbstractContextManager[None]:
+        if seconds is None:
+            seconds = settings.DATABASE_QUERY_TIMEOUT
+        if not seconds or self.connection is None:
+            return nullcontext()
+        try:
+            fileno = self.connection.fileno()
+        except psycopg.Error:
+            # Already lost: the call fails at once by itself.
+            return nullcontext()
+        return watchdog.guard(fileno, seconds)
+
+    def _execute_with_deadline(self, execute, sql, params, many, context):
+        with self._deadline():
+            return execute(sql, params, many, context)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

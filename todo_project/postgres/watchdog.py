@@ -1,0 +1,84 @@
+"""A deadline for database calls that the driver itself cannot enforce.
+
+A pooler such as PgBouncer queues a query while it has no server to give it,
+for up to its query_wait_timeout (120 s by default): with the database away, a
+request would hang until the web worker is killed. psycopg has no client-side
+query timeout, so one thread per process watches the calls in flight and, when
+one outlives its deadline, shuts down that connection's socket. The blocked call
+then fails at once with an OperationalError, which the app answers with 503.
+"""
+
+import logging
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+logger = logging.getLogger(__name__)
+
+# How often the watchdog looks while calls are in flight: the precision of a deadline.
+TICK_SECONDS = 0.05
+
+
+class Watchdog:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._calls: dict[object, tuple[float, int, float]] = {}
+        self._wake = threading.Event()
+        self._pid: int | None = None
+
+    @contextmanager
+    def guard(self, fileno: int, seconds: float) -> Iterator[None]:
+        """Break the socket `fileno` if the block takes longer than `seconds`."""
+        key = object()
+        with self._lock:
+            self._ensure_thread()
+            self._calls[key] = (time.monotonic() + seconds, fileno, seconds)
+        self._wake.set()
+        try:
+            yield
+        finally:
+            # Under the lock, so the socket is never shut down after the call ended
+            # (when its file descriptor may already belong to something else).
+            with self._lock:
+                self._calls.pop(key, None)
+
+    def _ensure_thread(self) -> None:
+        # One thread per process; a forked worker (gunicorn) starts its own.
+        if self._pid != os.getpid():
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, name="db-deadline", daemon=True).start()
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                for key, (deadline, fileno, seconds) in list(self._calls.items()):
+                    if deadline <= now:
+                        del self._calls[key]
+                        _break(fileno, seconds)
+                idle = not self._calls
+            if idle:
+                self._wake.wait()
+                self._wake.clear()
+            else:
+                time.sleep(TICK_SECONDS)
+
+
+def _break(fileno: int, seconds: float) -> None:
+    logger.warning("A database call took over %ss; breaking its connection.", seconds)
+    try:
+        sock = socket.socket(fileno=os.dup(fileno))
+    except OSError:
+        return
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+    finally:
+        sock.close()
+
+
+watchdog = Watchdog()

@@ -1,0 +1,73 @@
+"""The PostgreSQL backend: bounded connect retries and a deadline on every call."""
+
+import logging
+import time
+
+import pytest
+from django.db import OperationalError, connections
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def postgres_only():
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("the PostgreSQL backend is only used on PostgreSQL")
+
+
+@pytest.fixture
+def second_connection(postgres_only):
+    """Another real connection to the test database, to break without harm."""
+    default = connections["default"]
+    connection = type(default)({**default.settings_dict}, alias="second")
+    yield connection
+    connection.close()
+
+
+def test_connecting_is_retried_with_backoff_then_fails(
+    postgres_only, unreachable_connection, settings, caplog
+):
+    settings.DATABASE_CONNECT_ATTEMPTS = 3
+    started = time.monotonic()
+
+    with caplog.at_level(logging.WARNING), pytest.raises(OperationalError):
+        unreachable_connection.ensure_connection()
+
+    elapsed = time.monotonic() - started
+    retries = [r for r in caplog.records if "connection attempt" in r.getMessage()]
+    assert [r.getMessage()[:34] for r in retries] == [
+        "Database connection attempt 1 of 3",
+        "Database connection attempt 2 of 3",
+    ]
+    assert 0.7 <= elapsed < 3
+
+
+def test_a_call_past_its_deadline_is_broken_off(second_connection, settings):
+    settings.DATABASE_QUERY_TIMEOUT = 0.5
+    started = time.monotonic()
+
+    with pytest.raises(OperationalError), second_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(5)")
+
+    assert time.monotonic() - started < 2
+
+
+def test_calls_within_their_deadline_are_untouched(second_connection, settings):
+    settings.DATABASE_QUERY_TIMEOUT = 1
+    with second_connection.cursor() as cursor:
+        for _ in range(3):
+            cursor.execute("SELECT pg_sleep(0.4)")
+    time.sleep(1.2)  # past the deadline of every call above
+
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
+    assert second_connection.is_usable()
+
+
+def test_no_server_side_cursors_and_no_prepared_statements(postgres_only):
+    connection = connections["default"]
+    connection.ensure_connection()
+
+    assert connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert connection.connection.prepare_threshold is None
