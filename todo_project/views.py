@@ -1,5 +1,6 @@
 """Error answers that stay JSON under /api/, whatever Django raised."""
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
@@ -15,6 +16,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from .middleware import current_exception, database_unavailable
+
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 
 
@@ -22,6 +25,7 @@ def _is_api(request: HttpRequest) -> bool:
     return request.path.startswith("/api/")
 
 
+@transaction.non_atomic_requests
 @extend_schema(exclude=True)
 @api_view(ALL_METHODS)
 @authentication_classes([])
@@ -46,6 +50,10 @@ def api_not_found(request: Request, path: str = "") -> HttpResponse:
 
 def _json_or_default(status: int, detail: str, default):
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        # A database outage outside any view (in middleware) is a 503 too.
+        unavailable = database_unavailable(current_exception())
+        if unavailable is not None:
+            return unavailable
         if _is_api(request):
             return JsonResponse({"detail": detail}, status=status)
         if exception is None:

@@ -1,0 +1,62 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.django_db
+def test_wait_for_db_returns_at_once_when_the_database_answers(capsys):
+    call_command("wait_for_db", "--timeout", "5")
+
+    assert "Database available after 1 attempt(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "args", [["--timeout", "0"], ["--interval", "-1"], ["--database", "nope"]]
+)
+def test_wait_for_db_refuses_bad_arguments(args):
+    with pytest.raises(CommandError):
+        call_command("wait_for_db", *args)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        # Nothing listens on port 1: refused at once, every attempt.
+        "postgresql://todo@127.0.0.1:1/todo",
+        "sqlite:////nonexistent-folder/db.sqlite3",
+    ],
+)
+def test_wait_for_db_gives_up_after_its_timeout_with_a_non_zero_exit(url):
+    result = subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "wait_for_db",
+            "--timeout",
+            "2",
+            "--interval",
+            "0.5",
+        ],
+        cwd=BASE_DIR,
+        env={
+            **os.environ,
+            "DATABASE_URL": url,
+            "DATABASE_URL_DIRECT": "",
+            "DATABASE_CONNECT_ATTEMPTS": "1",
+            "DJANGO_DEBUG": "true",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "Waiting for the database (attempt 1" in result.stdout
+    assert "Database unavailable after" in result.stderr
