@@ -16,7 +16,7 @@ export DJANGO_DEBUG ?= true
 
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test lint typecheck fmt checks migrate superuser serve lock clean
+.PHONY: help install run test test-neon _test-neon-pooled lint typecheck fmt checks migrate superuser serve lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,7 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 install: $(INSTALLED) ## Create the virtualenv and install the pinned requirements
 
-migrate: install ## Apply database migrations
+migrate: install ## Apply database migrations (over DATABASE_URL_DIRECT when set)
 	$(MANAGE) migrate --noinput
 
 run: migrate ## Serve the API on http://127.0.0.1:$PORT with the dev server
@@ -48,6 +48,18 @@ run: migrate ## Serve the API on http://127.0.0.1:$PORT with the dev server
 
 test: install ## Run the test suite (PostgreSQL when DATABASE_URL points at one)
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-neon: install ## The whole suite through a Neon-like pooler: TLS-only PgBouncer in transaction mode
+	scripts/neon-lane run -- $(MAKE) --no-print-directory _test-neon-pooled
+
+# Inside the lane. pytest-django cannot drop or create its database through
+# PgBouncer, so it is created and migrated over the direct URL, and the suite
+# reuses it through the pooled one.
+_test-neon-pooled:
+	psql "$$DATABASE_URL_DIRECT" -qc "CREATE DATABASE test_todo"
+	DATABASE_URL_DIRECT="$$(echo "$$DATABASE_URL_DIRECT" | sed 's|/todo?|/test_todo?|')" \
+		$(MANAGE) migrate --noinput -v 0
+	$(BIN)/pytest --reuse-db -rs $(PYTEST_ARGS)
 
 lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .

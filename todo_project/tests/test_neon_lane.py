@@ -1,0 +1,306 @@
+"""The Neon-like lane: TLS-only PostgreSQL behind PgBouncer in transaction mode.
+
+These run only inside `make test-neon` (scripts/neon-lane sets NEON_LANE_DIR and
+points DATABASE_URL at the pooler). The app under test is a real gunicorn server
+on loopback, talking to the pooler; the database is really stopped and restarted.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from django.db import connection, connections, transaction
+from knox.models import AuthToken
+
+from tasks.models import Task
+from tasks.tests.factories import TaskFactory
+from users.tests.factories import UserFactory
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+LANE = BASE_DIR / "scripts" / "neon-lane"
+
+pytestmark = [
+    pytest.mark.skipif(
+        not os.environ.get("NEON_LANE_DIR"), reason="needs the lane: make test-neon"
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def lane(command: str) -> None:
+    subprocess.run([str(LANE), command], check=True, timeout=60)
+
+
+def with_query(url: str, query: str) -> str:
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(query=query))
+
+
+def pooled_test_database_url() -> str:
+    """The pooled URL, pointed at the test database pytest-django made."""
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
+
+
+# Connections
+
+
+@pytest.mark.parametrize("variable", ["DATABASE_URL", "DATABASE_URL_DIRECT"])
+def test_plaintext_connections_are_refused(variable):
+    url = with_query(os.environ[variable], "sslmode=disable")
+
+    with pytest.raises(psycopg.OperationalError, match=r"SSL required|no encryption"):
+        psycopg.connect(url, connect_timeout=5)
+
+
+def test_channel_binding_required_works_on_the_direct_url():
+    url = os.environ["DATABASE_URL_DIRECT"]
+    assert "channel_binding=require" in url
+
+    with psycopg.connect(url, connect_timeout=5) as conn:
+        row = conn.execute(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"
+        ).fetchone()
+
+    assert row == (True,)
+
+
+def test_the_app_talks_to_the_pooler_over_tls():
+    connection.ensure_connection()
+
+    assert connection.settings_dict["PORT"] == urlsplit(os.environ["DATABASE_URL"]).port
+    assert connection.connection.pgconn.ssl_in_use
+    assert connection.connection.prepare_threshold is None
+
+
+def test_the_sessions_time_zone_survives_transaction_pooling():
+    # The lane's server runs in Pacific/Auckland; Django sets UTC per connection.
+    # More connections than server slots, each asking in several transactions.
+    with psycopg.connect(os.environ["DATABASE_URL_DIRECT"]) as raw:
+        server_default = raw.execute("SHOW TimeZone").fetchone()[0]
+    assert server_default == "Pacific/Auckland"
+    default = connections["default"]
+    others = [
+        default.__class__({**default.settings_dict}, alias=f"tz{n}") for n in range(8)
+    ]
+    try:
+        seen = set()
+        for _ in range(3):
+            for other in others:
+                with other.cursor() as cursor:
+                    cursor.execute("SELECT current_setting('TimeZone')")
+                    seen.add(cursor.fetchone()[0])
+        assert seen == {"UTC"}
+    finally:
+        for other in others:
+            other.close()
+
+
+def test_iterator_works_through_the_pooler():
+    TaskFactory.create_batch(25, owner=UserFactory())
+
+    # In autocommit, where a server-side cursor would outlive its transaction,
+    # and inside a transaction; the only .iterator() use in the code is
+    # QuerySet's own, so this covers every one.
+    outside = [task.pk for task in Task.objects.iterator(chunk_size=10)]
+    with transaction.atomic():
+        inside = [task.pk for task in Task.objects.iterator(chunk_size=10)]
+
+    assert len(outside) == len(set(outside)) == 25
+    assert inside == outside
+
+
+# The app under a real server
+
+
+def free_port() -> int:
+    for port in range(21000, 21100):
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    raise RuntimeError("no free port in 21000-21099")
+
+
+@contextmanager
+def gunicorn():
+    """gunicorn on loopback with 16 request threads, more than the pool's slots."""
+    port = free_port()
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "DATABASE_"))
+    }
+    env.update(
+        DJANGO_DEBUG="false",
+        DJANGO_SECRET_KEY="lane-only-" + "x" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DATABASE_URL=pooled_test_database_url(),
+    )
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "todo_project.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            "--workers=2",
+            "--worker-class=gthread",
+            "--threads=8",
+            "--timeout=30",
+            "--log-level=warning",
+        ],
+        cwd=BASE_DIR,
+        env=env,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while call(base, "GET", "/health/live")[0] != 200:
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise RuntimeError("gunicorn did not start")
+            time.sleep(0.2)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def call(base, method, path, token=None, body=None, timeout=30):
+    """One HTTP request: (status, JSON or text body, headers, seconds taken)."""
+    assert base.startswith("http://127.0.0.1:")  # loopback only
+    request = urllib.request.Request(  # noqa: S310
+        base + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json"}
+        | ({"Authorization": f"Bearer {token}"} if token else {}),
+    )
+    started = time.monotonic()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            status, raw, headers = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, raw, headers = error.code, error.read(), error.headers
+    except OSError:
+        return None, None, {}, time.monotonic() - started
+    is_json = headers.get("Content-Type", "").startswith("application/json")
+    parsed = json.loads(raw) if is_json else raw.decode(errors="replace")
+    return status, parsed, headers, time.monotonic() - started
+
+
+def new_token() -> str:
+    _, token = AuthToken.objects.create(UserFactory())
+    return token
+
+
+def test_concurrent_requests_through_the_pooler_all_succeed():
+    tokens = [new_token() for _ in range(8)]
+    statuses: Counter = Counter()
+    lock = threading.Lock()
+
+    def client(token: str) -> None:
+        for n in range(10):
+            created = call(base, "POST", "/api/v1/tasks/", token, {"title": f"t{n}"})
+            listed = call(base, "GET", "/api/v1/tasks/?page_size=5", token)
+            results = [created[0], listed[0]]
+            if created[0] == 201:
+                task_id = created[1]["id"]
+                path = f"/api/v1/tasks/{task_id}/"
+                results.append(call(base, "PATCH", path, token, {"completed": True})[0])
+            with lock:
+                statuses.update(results)
+
+    with gunicorn() as base:
+        threads = [threading.Thread(target=client, args=(t,)) for t in tokens * 4]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+
+    # 32 clients, 16 server threads, 4 pool slots: queueing, and no errors.
+    assert statuses == {201: 320, 200: 640}
+    assert Task.objects.count() == 320
+
+
+def test_a_database_restart_loses_no_acknowledged_write():
+    token = new_token()
+    acknowledged: dict[int, str] = {}
+    statuses: Counter = Counter()
+    restarted_at: list[float] = []
+    after_restart: list[int] = []
+    lock = threading.Lock()
+
+    def writer(name: str) -> None:
+        stop = time.monotonic() + 25
+        for n in range(400):
+            if time.monotonic() > stop or len(after_restart) >= 20:
+                return
+            title = f"{name}-{n}"
+            status, body, _, _ = call(
+                base, "POST", "/api/v1/tasks/", token, {"title": title}
+            )
+            with lock:
+                statuses[status] += 1
+                if status == 201:
+                    acknowledged[body["id"]] = title
+                    if restarted_at:
+                        after_restart.append(body["id"])
+
+    with gunicorn() as base:
+        writers = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(4)]
+        for thread in writers:
+            thread.start()
+        time.sleep(1.5)
+        lane("restart-db")
+        restarted_at.append(time.monotonic())
+        for thread in writers:
+            thread.join(timeout=60)
+
+    print(f"statuses during the restart: {dict(statuses)}")
+    assert set(statuses) <= {201, 503}, statuses
+    assert len(after_restart) >= 20, "the app did not recover after the restart"
+    stored = dict(Task.objects.filter(pk__in=acknowledged).values_list("pk", "title"))
+    assert stored == acknowledged
+
+
+def test_stopped_database_answers_503_quickly_and_the_app_recovers():
+    token = new_token()
+    with gunicorn() as base:
+        assert call(base, "GET", "/api/v1/tasks/", token)[0] == 200
+        lane("stop-db")
+        try:
+            status, body, headers, seconds = call(base, "GET", "/api/v1/tasks/", token)
+            ready = call(base, "GET", "/health/ready")
+            live = call(base, "GET", "/health/live")
+            write = call(base, "POST", "/api/v1/tasks/", token, {"title": "lost?"})
+        finally:
+            lane("start-db")
+        recovered_after = None
+        started = time.monotonic()
+        while time.monotonic() - started < 20:
+            if call(base, "GET", "/api/v1/tasks/", token)[0] == 200:
+                recovered_after = time.monotonic() - started
+                break
+            time.sleep(0.2)
+
+    print(f"503 after {seconds:.2f}s; recovered {recovered_after}s after the start")
+    assert status == 503
+    assert body == {"detail": "The database is unavailable. Retry shortly."}
+    assert headers["Retry-After"] == "5"
+    assert seconds <= 5 + 1  # the connect timeout, and a margin for the machine
+    assert ready[0] == 503 and ready[3] <= 6
+    assert live[0] == 200 and live[3] < 1
+    assert write[0] == 503
+    assert recovered_after is not None
+    assert not Task.objects.filter(title="lost?").exists()
