@@ -5,7 +5,7 @@ liveness touches no database at all and readiness makes one round trip.
 """
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import Error, connection, transaction
 from django.db.migrations.executor import MigrationExecutor
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -43,7 +43,7 @@ def ready(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         pending = _pending_migrations()
-    except DatabaseError:
+    except Error:
         response = JsonResponse(
             {"status": "unavailable", "database": "unreachable"}, status=503
         )

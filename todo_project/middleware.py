@@ -8,17 +8,32 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 logger = logging.getLogger(__name__)
 
 
-def database_unavailable(exception: BaseException | None) -> HttpResponse | None:
-    """503 with Retry-After when `exception` means the database is out of reach.
+# SQLSTATEs that mean the server, not the statement, is the problem: connection
+# exceptions (class 08), shutting down or starting up, too many connections.
+# https://www.postgresql.org/docs/current/errcodes-appendix.html
+OUTAGE_SQLSTATES = {"57P01", "57P02", "57P03", "53300"}
 
-    OperationalError covers refused and timed-out connections, a server that went
-    away mid-request and the deadline watchdog; InterfaceError a connection that
-    was already closed; InternalError the protocol confusion a pooler can cause
-    when its server dies mid-statement ("received 2 results from command"), and
-    server-internal faults. None is the request's fault, and none is retried
-    here: the client decides.
+
+def is_outage(exception: BaseException | None) -> bool:
+    """Whether `exception` means the database is out of reach, not a bad statement.
+
+    An error without a SQLSTATE comes from the client side: no connection, a lost
+    one, one broken off by the deadline watchdog, or the protocol confusion a
+    pooler causes when its server dies mid-statement ("received 2 results from
+    command"). Deadlocks, serialization failures and cancelled statements carry a
+    SQLSTATE of their own and stay errors (500), so they are not hidden.
     """
-    if not isinstance(exception, OperationalError | InterfaceError | InternalError):
+    if isinstance(exception, InterfaceError):
+        return True
+    if not isinstance(exception, OperationalError | InternalError):
+        return False
+    sqlstate = getattr(exception.__cause__, "sqlstate", None)
+    return sqlstate is None or sqlstate[:2] == "08" or sqlstate in OUTAGE_SQLSTATES
+
+
+def database_unavailable(exception: BaseException | None) -> HttpResponse | None:
+    """503 with Retry-After when `exception` is an outage; nothing is retried here."""
+    if not is_outage(exception):
         return None
     logger.warning("Database unavailable: %s", str(exception).strip()[:200])
     response = JsonResponse(

@@ -171,15 +171,17 @@ DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
 # Attempts to connect (backoff 0.25 s, 0.5 s, ...): rides out a cold start,
 # bounded far below gunicorn's 30 s worker timeout. Queries are never retried.
 DATABASE_CONNECT_ATTEMPTS = env_int("DATABASE_CONNECT_ATTEMPTS", 3)
-# Longest any one database call of a web request may take before its connection
-# is broken and the request answers 503 (0: no limit). A pooler with no server
-# queues a query for minutes; this keeps an outage from hanging the workers.
+# Longest any one database call of a web request (query, COMMIT, ROLLBACK) may
+# take before its connection is broken off and the request answers 503 (0: no
+# limit). A pooler with no server queues a query for minutes; this keeps an
+# outage from hanging the workers. Time queued in the pooler counts too.
 # Management commands run long statements and have no limit by default.
 DATABASE_QUERY_TIMEOUT = env_int(
-    "DATABASE_QUERY_TIMEOUT", 0 if MANAGEMENT_PROCESS else DATABASE_CONNECT_TIMEOUT
+    "DATABASE_QUERY_TIMEOUT", 0 if MANAGEMENT_PROCESS else 10
 )
-# The SELECT 1 that checks a reused connection gets less time than a query.
-DATABASE_HEALTH_CHECK_TIMEOUT = min(2, DATABASE_QUERY_TIMEOUT) or 0
+# The SELECT 1 that checks a new or reused connection: a server that cannot
+# answer it within the connect timeout counts as unreachable (in every process).
+DATABASE_HEALTH_CHECK_TIMEOUT = DATABASE_CONNECT_TIMEOUT
 # What a 503 for an unreachable database tells clients to wait, in seconds.
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
 

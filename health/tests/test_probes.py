@@ -1,6 +1,5 @@
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from health import views
 
@@ -81,9 +80,3 @@ def test_the_probes_are_not_redirected_to_https(api_client, settings):
 
     assert api_client.get("/health/live").status_code == 200
     assert api_client.get("/api/v1/tasks/").status_code == 301
-
-
-def test_connection_is_left_usable(api_client):
-    api_client.get("/health/ready")
-
-    assert connection.is_usable()

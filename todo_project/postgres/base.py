@@ -25,7 +25,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         # Only establishing a connection is retried: nothing has been sent yet,
         # so a retry cannot run a statement twice. Queries are never retried.
+        # Retries are for quick refusals (a compute starting up); an attempt that
+        # used up the connect timeout is not repeated, so connecting never takes
+        # much more than twice the timeout.
         attempts = max(1, settings.DATABASE_CONNECT_ATTEMPTS)
+        give_up_at = time.monotonic() + settings.DATABASE_CONNECT_TIMEOUT
         attempt, backoff = 1, FIRST_BACKOFF_SECONDS
         while True:
             try:
@@ -33,7 +37,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             except psycopg.OperationalError as exc:
                 # psycopg reports no SQLSTATE for a failed connection, so a wrong
                 # password is retried too; that costs under a second.
-                if attempt >= attempts:
+                if attempt >= attempts or time.monotonic() + backoff >= give_up_at:
                     raise
                 logger.warning(
                     "Database connection attempt %d of %d failed (%s); "
@@ -50,12 +54,18 @@ class DatabaseWrapper(base.DatabaseWrapper):
         with self._deadline(settings.DATABASE_HEALTH_CHECK_TIMEOUT):
             super().init_connection_state()
             # Through a pooler, an open connection says nothing about the server
-            # behind it: one round trip does, within the health check's deadline,
-            # so an outage costs seconds here instead of a query's full deadline.
-            # Django turns autocommit on right after this anyway.
-            if settings.DATABASE_HEALTH_CHECK_TIMEOUT:
-                self.connection.autocommit = True
+            # behind it: one round trip does, within the health check's deadline.
+            # (Django has set autocommit already, so this opens no transaction.)
+            if self.get_autocommit():
                 self.connection.execute("SELECT 1")
+
+    def _commit(self) -> None:
+        with self._deadline():
+            super()._commit()  # type: ignore[misc]  # BaseDatabaseWrapper's, untyped
+
+    def _rollback(self) -> None:
+        with self._deadline():
+            super()._rollback()  # type: ignore[misc]
 
     def is_usable(self) -> bool:
         # The health check before reusing a connection: a pooler with no server

@@ -33,17 +33,19 @@ class Watchdog:
     def guard(self, fileno: int, seconds: float) -> Iterator[None]:
         """Break the socket `fileno` if the block takes longer than `seconds`."""
         key = object()
+        # A duplicate descriptor stays ours until the block ends, even if libpq
+        # closes the original and the number is handed to another socket.
+        duplicate = os.dup(fileno)
         with self._lock:
             self._ensure_thread()
-            self._calls[key] = (time.monotonic() + seconds, fileno, seconds)
+            self._calls[key] = (time.monotonic() + seconds, duplicate, seconds)
         self._wake.set()
         try:
             yield
         finally:
-            # Under the lock, so the socket is never shut down after the call ended
-            # (when its file descriptor may already belong to something else).
             with self._lock:
                 self._calls.pop(key, None)
+                os.close(duplicate)
 
     def _ensure_thread(self) -> None:
         # One thread per process; a forked worker (gunicorn) starts its own.
@@ -53,13 +55,20 @@ class Watchdog:
 
     def _run(self) -> None:
         while True:
+            expired = []
             with self._lock:
                 now = time.monotonic()
-                for key, (deadline, fileno, seconds) in list(self._calls.items()):
+                for key, (deadline, duplicate, seconds) in list(self._calls.items()):
                     if deadline <= now:
                         del self._calls[key]
-                        _break(fileno, seconds)
+                        _shut_down(duplicate)
+                        expired.append(seconds)
                 idle = not self._calls
+            for seconds in expired:
+                logger.warning(
+                    "A database call took over %ss; its connection was broken off.",
+                    seconds,
+                )
             if idle:
                 self._wake.wait()
                 self._wake.clear()
@@ -67,10 +76,11 @@ class Watchdog:
                 time.sleep(TICK_SECONDS)
 
 
-def _break(fileno: int, seconds: float) -> None:
-    logger.warning("A database call took over %ss; breaking its connection.", seconds)
+def _shut_down(fileno: int) -> None:
+    # Shutting down any descriptor of a socket ends it for all of them, so the
+    # blocked call sees end-of-file. The descriptor itself is closed by its guard.
     try:
-        sock = socket.socket(fileno=os.dup(fileno))
+        sock = socket.socket(fileno=fileno)
     except OSError:
         return
     try:
@@ -78,7 +88,7 @@ def _break(fileno: int, seconds: float) -> None:
     except OSError:
         pass
     finally:
-        sock.close()
+        sock.detach()
 
 
 watchdog = Watchdog()

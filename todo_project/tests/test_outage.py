@@ -56,3 +56,44 @@ def test_database_outage_outside_a_view_is_503_too(exception):
 )
 def test_other_errors_outside_a_view_stay_500(exception):
     assert answer_to(exception) == 500
+
+
+def postgres_error(sqlstate: str | None) -> db.Error:
+    """A Django database error caused by a psycopg error with this SQLSTATE."""
+    import psycopg
+
+    cause = psycopg.errors.lookup(sqlstate)("x") if sqlstate else psycopg.Error("x")
+    error = (db.InternalError if sqlstate == "XX000" else db.OperationalError)("x")
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "status"),
+    [
+        (None, 503),  # client side: no connection, lost, broken off
+        ("08006", 503),  # connection failure
+        ("57P01", 503),  # admin shutdown
+        ("53300", 503),  # too many connections
+        ("40P01", 500),  # deadlock: a real error, not an outage
+        ("57014", 500),  # statement cancelled
+        ("XX000", 500),  # internal error reported by the server
+    ],
+)
+def test_only_outages_are_answered_503(sqlstate, status):
+    assert answer_to(postgres_error(sqlstate)) == status
+
+
+def test_a_failed_request_writes_nothing(auth_client, monkeypatch):
+    from tasks.models import Task
+
+    def fail_after_saving(*args, **kwargs):
+        raise RuntimeError("after the INSERT")
+
+    monkeypatch.setattr(TaskViewSet, "get_success_headers", fail_after_saving)
+    auth_client.raise_request_exception = False
+
+    response = auth_client.post("/api/v1/tasks/", {"title": "half done"})
+
+    assert response.status_code == 500
+    assert not Task.objects.exists()

@@ -113,7 +113,7 @@ def test_postgres_url_gets_the_pooler_safe_backend_and_settings():
         "connect_timeout": 5,
         "prepare_threshold": None,
     }
-    assert db["QUERY_TIMEOUT"] == 5
+    assert db["QUERY_TIMEOUT"] == 10
 
 
 def test_url_options_win_over_defaults_and_prepared_statements_can_be_enabled():

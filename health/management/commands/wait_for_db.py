@@ -1,14 +1,15 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections
+from django.db import DEFAULT_DB_ALIAS, Error, connections
 
 
 class Command(BaseCommand):
     help = (
         "Wait until the database accepts connections and answers a query, then exit 0; "
-        "exit non-zero after --timeout seconds. For deploy scripts and containers "
-        "(a Neon compute may take a few seconds to wake)."
+        "exit non-zero after --timeout seconds (an attempt under way finishes first: "
+        "at most the connect timeout). For deploy scripts and containers (a Neon "
+        "compute may take a few seconds to wake)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -43,7 +44,7 @@ class Command(BaseCommand):
             try:
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT 1")
-            except DatabaseError as exc:
+            except Error as exc:
                 connection.close()
                 elapsed = time.monotonic() - started
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
