@@ -27,6 +27,20 @@ class TaskQuerySet(models.QuerySet):
     def done(self):
         return self.filter(completed=True)
 
+    def mark_completed(self) -> int:
+        """Complete the open tasks among these in one UPDATE; returns how many.
+
+        Tasks already completed keep their first completion time.
+        """
+        now = timezone.now()
+        return self.open().update(completed=True, completed_at=now, updated_at=now)
+
+    def mark_open(self) -> int:
+        """Reopen the completed tasks among these in one UPDATE; returns how many."""
+        return self.done().update(
+            completed=False, completed_at=None, updated_at=timezone.now()
+        )
+
 
 class Task(models.Model):
     """One thing a user means to do."""
@@ -87,3 +101,17 @@ class Task(models.Model):
         if update_fields is not None and "completed" in update_fields:
             kwargs["update_fields"] = {*update_fields, "completed_at"}
         super().save(*args, **kwargs)
+
+
+def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:
+    """bulk_create, but with the tasks' own created_at and updated_at.
+
+    bulk_create stamps auto_now and auto_now_add fields with the current time (on
+    the very objects passed in); imports and seeds carry their own history.
+    """
+    stamps = [(task.created_at, task.updated_at) for task in tasks]
+    created = Task.objects.bulk_create(tasks, batch_size=1000)
+    for task, (created_at, updated_at) in zip(created, stamps, strict=True):
+        task.created_at, task.updated_at = created_at, updated_at
+    Task.objects.bulk_update(created, ["created_at", "updated_at"], batch_size=1000)
+    return created

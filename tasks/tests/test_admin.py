@@ -1,0 +1,153 @@
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from tasks.models import Task
+from tasks.tests.factories import TaskFactory
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator_client() -> Client:
+    client = Client()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def statements(queries) -> list[str]:
+    return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+
+
+@pytest.mark.parametrize("path", ["/admin/tasks/task/", "/admin/users/user/"])
+def test_changelists_make_the_same_queries_whatever_the_page_size(
+    operator_client, path
+):
+    TaskFactory.create_batch(5)
+    with CaptureQueriesContext(connection) as few:
+        assert operator_client.get(path).status_code == 200
+    TaskFactory.create_batch(60)
+    with CaptureQueriesContext(connection) as many:
+        response = operator_client.get(path)
+
+    assert response.status_code == 200
+    assert len(statements(many)) == len(statements(few))
+
+
+def test_task_changelist_search_finds_by_title_description_and_owner(operator_client):
+    alice = UserFactory(username="alice", email="alice@corp.example")
+    by_title = TaskFactory(title="Quarterly zebra report")
+    by_description = TaskFactory(description="Feed the zebra")
+    by_owner = TaskFactory(owner=alice, title="Something")
+    TaskFactory(title="Unrelated")
+
+    def found(query: str) -> set[int]:
+        response = operator_client.get("/admin/tasks/task/", {"q": query})
+        return {task.pk for task in response.context["cl"].result_list}
+
+    assert found("zebra") == {by_title.pk, by_description.pk}
+    assert found("alice") == {by_owner.pk}
+    assert found("corp.example") == {by_owner.pk}
+
+
+def test_task_changelist_filters_by_completed(operator_client):
+    done = TaskFactory(completed=True)
+    TaskFactory(completed=False)
+
+    response = operator_client.get("/admin/tasks/task/", {"completed__exact": "1"})
+
+    assert [task.pk for task in response.context["cl"].result_list] == [done.pk]
+
+
+@pytest.mark.parametrize(
+    ("action", "start", "expected"),
+    [("mark_completed", False, True), ("mark_not_completed", True, False)],
+)
+def test_bulk_actions_keep_completed_at_right(operator_client, action, start, expected):
+    tasks = TaskFactory.create_batch(3, completed=start)
+    already = TaskFactory(completed=expected)
+    first_completion = already.completed_at
+
+    response = operator_client.post(
+        "/admin/tasks/task/",
+        {"action": action, "_selected_action": [t.pk for t in [*tasks, already]]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    for task in Task.objects.filter(pk__in=[t.pk for t in tasks]):
+        assert task.completed is expected
+        assert (task.completed_at is not None) is expected
+    already.refresh_from_db()
+    assert already.completed_at == first_completion  # untouched
+    assert "3 tasks" in response.content.decode()
+
+
+@pytest.mark.parametrize("title", ["", "   "])
+def test_admin_refuses_a_blank_title_like_the_api(operator_client, title):
+    task = TaskFactory(title="Keep me")
+
+    response = operator_client.post(
+        f"/admin/tasks/task/{task.pk}/change/",
+        {"owner": task.owner.pk, "title": title, "description": "", "completed": ""},
+    )
+
+    assert response.status_code == 200  # the form again, with its error
+    assert "This field is required." in response.content.decode()
+    task.refresh_from_db()
+    assert task.title == "Keep me"
+
+
+def test_admin_refuses_a_too_long_description(operator_client):
+    task = TaskFactory()
+
+    response = operator_client.post(
+        f"/admin/tasks/task/{task.pk}/change/",
+        {"owner": task.owner.pk, "title": "ok", "description": "x" * 1001},
+    )
+
+    assert response.status_code == 200
+    assert "at most 1000 characters" in response.content.decode()
+
+
+def test_task_form_picks_the_owner_by_autocomplete(operator_client):
+    UserFactory.create_batch(3)
+
+    page = operator_client.get("/admin/tasks/task/add/").content.decode()
+    found = operator_client.get(
+        "/admin/autocomplete/",
+        {
+            "app_label": "tasks",
+            "model_name": "task",
+            "field_name": "owner",
+            "term": "user",
+        },
+    )
+
+    assert "admin-autocomplete" in page
+    assert "<option value=" not in page.split('name="owner"')[1].split("</select>")[0]
+    assert found.status_code == 200
+    assert len(found.json()["results"]) >= 3
+
+
+def test_user_changelist_shows_open_and_done_counts(operator_client):
+    owner = UserFactory(username="counted")
+    TaskFactory.create_batch(2, owner=owner, completed=False)
+    TaskFactory.create_batch(3, owner=owner, completed=True)
+
+    response = operator_client.get("/admin/users/user/", {"q": "counted"})
+
+    (row,) = response.context["cl"].result_list
+    assert (row.open_task_count, row.done_task_count) == (2, 3)
+
+
+def test_only_staff_reach_the_admin():
+    client = Client()
+    client.force_login(UserFactory(is_staff=False))
+
+    response = client.get("/admin/tasks/task/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
