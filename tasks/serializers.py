@@ -1,3 +1,4 @@
+from django.utils import timezone
 from rest_framework import serializers
 
 from todo_project.fields import StrictBooleanField, StrictCharField
@@ -39,4 +40,38 @@ class TaskSerializer(serializers.ModelSerializer):
         if self.instance is not None and not self.partial:
             attrs.setdefault("description", "")
             attrs.setdefault("completed", False)
+        return attrs
+
+
+class TaskTransferSerializer(TaskSerializer):
+    """A task in an export file: the API's rules, plus its own timestamps.
+
+    export_tasks writes it and import_tasks reads it, so a round trip keeps every
+    field. On import only the title is required: a missing creation or update
+    time is "now", and a completed task without completed_at finished when it
+    was last updated.
+    """
+
+    completed_at = serializers.DateTimeField(allow_null=True, required=False)
+    created_at = serializers.DateTimeField(required=False)
+    updated_at = serializers.DateTimeField(required=False)
+
+    class Meta(TaskSerializer.Meta):
+        fields = [name for name in TaskSerializer.Meta.fields if name != "id"]
+        read_only_fields: list[str] = []
+
+    def validate(self, attrs: dict) -> dict:
+        now = timezone.now()
+        attrs.setdefault("created_at", now)
+        attrs.setdefault("updated_at", max(attrs["created_at"], now))
+        if attrs["updated_at"] < attrs["created_at"]:
+            raise serializers.ValidationError(
+                {"updated_at": ["Must not be before created_at."]}
+            )
+        if attrs.get("completed"):
+            attrs["completed_at"] = attrs.get("completed_at") or attrs["updated_at"]
+        elif attrs.get("completed_at") is not None:
+            raise serializers.ValidationError(
+                {"completed_at": ["Only a completed task has a completion time."]}
+            )
         return attrs

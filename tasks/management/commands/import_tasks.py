@@ -1,0 +1,77 @@
+import sys
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tasks import transfer
+from tasks.management.users import user_from_option
+from tasks.models import Task, bulk_create_keeping_timestamps
+from tasks.serializers import TaskTransferSerializer
+
+# How many bad rows to list before summarising the rest.
+MAX_REPORTED = 50
+
+
+class Command(BaseCommand):
+    help = (
+        "Add the tasks in FILE (JSON or CSV, as export_tasks writes) to a user. Every "
+        "row is checked with the API's rules first; one bad row, nothing imported."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("file", help='The file to read, or "-" for standard input.')
+        parser.add_argument("--user", required=True, help="Username (or email).")
+        parser.add_argument(
+            "--format",
+            choices=transfer.FORMATS,
+            help="json or csv. Default: from the file's extension, else json.",
+        )
+
+    def handle(self, *args, file: str, user: str, format: str | None, **options):
+        owner = user_from_option(user)
+        text = self._read(file)
+        try:
+            rows = transfer.read_rows(text, transfer.format_for(file, format))
+        except transfer.FileError as exc:
+            raise CommandError(f"{file}: {exc}") from exc
+
+        tasks, problems = [], []
+        for line, row in rows:
+            serializer = TaskTransferSerializer(data=row)
+            if serializer.is_valid():
+                tasks.append(Task(owner=owner, **serializer.validated_data))
+            else:
+                problems.extend(_describe(line, serializer.errors))
+        if problems:
+            shown = problems[:MAX_REPORTED]
+            if len(problems) > MAX_REPORTED:
+                shown.append(f"... and {len(problems) - MAX_REPORTED} more")
+            raise CommandError(
+                f"{file}: nothing imported; fix these rows:\n  " + "\n  ".join(shown)
+            )
+
+        with transaction.atomic():
+            created = bulk_create_keeping_timestamps(tasks)
+        self.stdout.write(
+            self.style.SUCCESS(f"Imported {len(created)} tasks for {owner.username}.")
+        )
+
+    def _read(self, file: str) -> str:
+        if file == "-":
+            return sys.stdin.read()
+        try:
+            with open(file, encoding="utf-8-sig") as handle:
+                return handle.read()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{file} is not UTF-8 text.") from exc
+
+
+def _describe(line: int, errors) -> list[str]:
+    if not isinstance(errors, dict):
+        return [f"line {line}: {' '.join(map(str, errors))}"]
+    return [
+        f"line {line}: {field}: {' '.join(map(str, messages))}"
+        for field, messages in errors.items()
+    ]

@@ -1,0 +1,430 @@
+import csv
+import io
+import json
+from datetime import timedelta
+
+import pytest
+from django.core.management import (
+    CommandError,
+    call_command,
+    get_commands,
+    load_command_class,
+)
+from django.utils import timezone
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tasks.models import Task
+from tasks.tests.factories import TaskFactory
+from users.models import User
+from users.tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+COMMANDS = [
+    "seed_demo",
+    "seed_tasks",
+    "purge_tasks",
+    "export_tasks",
+    "import_tasks",
+    "create_token",
+    "task_stats",
+    "wait_for_db",
+]
+
+
+def run(*args) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out, stderr=io.StringIO())
+    return out.getvalue()
+
+
+BASE_OPTIONS = {
+    "help", "version", "verbosity", "settings", "pythonpath", "traceback",
+    "no_color", "force_color", "skip_checks",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_help_for_itself_and_each_option(name, capsys):
+    command = load_command_class(get_commands()[name], name)
+    parser = command.create_parser("manage.py", name)
+    own = [action for action in parser._actions if action.dest not in BASE_OPTIONS]
+
+    assert len(command.help) > 40
+    assert own
+    for action in own:
+        assert action.help and len(action.help) > 10, action.dest
+    with pytest.raises(SystemExit) as exited:
+        call_command(name, "--help")
+    assert exited.value.code == 0
+    assert command.help.split()[0] in capsys.readouterr().out
+
+
+# seed_demo
+
+
+def test_seed_demo_creates_an_account_that_can_log_in(settings):
+    settings.DEBUG = True
+
+    output = run("seed_demo")
+
+    assert 'username "demo"' in output
+    demo = User.objects.get(username="demo")
+    assert demo.tasks.count() == 6
+    response = APIClient().post(
+        "/api/v1/auth/login/", {"username": "demo", "password": "demo-password-2026"}
+    )
+    assert response.status_code == 200
+
+
+def test_seed_demo_twice_resets_the_password_and_keeps_the_tasks(settings):
+    settings.DEBUG = True
+    run("seed_demo")
+    User.objects.get(username="demo").set_password("changed")
+
+    output = run("seed_demo")
+
+    assert output.startswith("Reset")
+    assert Task.objects.count() == 6
+
+
+def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        run("seed_demo")
+    assert not User.objects.filter(username="demo").exists()
+
+    run("seed_demo", "--force")
+    assert User.objects.filter(username="demo").exists()
+
+
+# seed_tasks
+
+
+def seeded() -> list[tuple]:
+    return list(
+        Task.objects.order_by("owner__username", "created_at", "title").values_list(
+            "owner__username", "title", "description", "completed", "created_at"
+        )
+    )
+
+
+def test_seed_tasks_creates_users_and_tasks_that_obey_the_rules():
+    output = run("seed_tasks", "--users", "3", "--tasks-per-user", "7", "--seed", "1")
+
+    assert "Created 3 users and 21 tasks" in output
+    assert "100%" in output
+    assert User.objects.filter(username__startswith="seed-").count() == 3
+    for user in User.objects.filter(username__startswith="seed-"):
+        assert user.tasks.count() == 7
+        assert user.check_password("seed-password")
+    for task in Task.objects.all():
+        assert task.title.strip() and len(task.title) <= 200
+        assert task.created_at <= task.updated_at <= timezone.now()
+        assert (task.completed_at is not None) is task.completed
+
+
+def test_seed_tasks_is_reproducible_with_the_same_seed():
+    run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "7")
+    first = [(u, t, d, c) for u, t, d, c, _ in seeded()]
+    Task.objects.all().delete()
+    User.objects.all().delete()
+
+    run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "7")
+
+    assert [(u, t, d, c) for u, t, d, c, _ in seeded()] == first
+
+
+def test_seed_tasks_refuses_to_reuse_a_prefix():
+    run("seed_tasks", "--users", "1", "--tasks-per-user", "1")
+
+    with pytest.raises(CommandError, match="exist already"):
+        run("seed_tasks", "--users", "1", "--tasks-per-user", "1")
+    run("seed_tasks", "--users", "1", "--tasks-per-user", "1", "--prefix", "more")
+    assert User.objects.count() == 2
+
+
+@pytest.mark.parametrize("args", [["--users", "0"], ["--tasks-per-user", "-1"]])
+def test_seed_tasks_refuses_bad_numbers(args):
+    with pytest.raises(CommandError):
+        run("seed_tasks", *args)
+
+
+# purge_tasks
+
+
+@pytest.fixture
+def history():
+    """Tasks completed 40 and 5 days ago, and an open one, for two users."""
+    now = timezone.now()
+    owners = [UserFactory(username="ann"), UserFactory(username="bob")]
+    made = {}
+    for owner in owners:
+        for name, days in [("old", 40), ("recent", 5)]:
+            task = TaskFactory(owner=owner, completed=True, title=f"{owner}-{name}")
+            Task.objects.filter(pk=task.pk).update(
+                completed_at=now - timedelta(days=days)
+            )
+            made[f"{owner}-{name}"] = task
+        made[f"{owner}-open"] = TaskFactory(owner=owner, title=f"{owner}-open")
+    return made
+
+
+def titles() -> set[str]:
+    return set(Task.objects.values_list("title", flat=True))
+
+
+def test_purge_dry_run_counts_and_deletes_nothing(history):
+    output = run("purge_tasks", "--completed-before", "30", "--dry-run")
+
+    assert "Would delete 2 tasks completed before" in output
+    assert len(titles()) == 6
+
+
+def test_purge_deletes_only_tasks_completed_before_the_cutoff(history):
+    output = run(
+        "purge_tasks", "--completed-before", "30", "--no-input", "--batch-size", "1"
+    )
+
+    assert "Deleted 2 tasks." in output
+    assert "deleted 1 of 2" in output
+    assert titles() == {"ann-recent", "ann-open", "bob-recent", "bob-open"}
+
+
+def test_purge_for_one_user(history):
+    run("purge_tasks", "--completed-before", "0", "--user", "bob", "--no-input")
+
+    assert titles() == {"ann-old", "ann-recent", "ann-open", "bob-open"}
+
+
+def test_purge_asks_first_and_cancels_unless_told_yes(history, monkeypatch):
+    monkeypatch.setattr("builtins.input", lambda prompt: "no")
+
+    with pytest.raises(CommandError, match="Cancelled"):
+        run("purge_tasks", "--completed-before", "30")
+    assert len(titles()) == 6
+
+    monkeypatch.setattr("builtins.input", lambda prompt: "yes")
+    run("purge_tasks", "--completed-before", "30")
+    assert len(titles()) == 4
+
+
+def test_purge_with_nothing_to_delete_says_so(history):
+    output = run("purge_tasks", "--completed-before", "365", "--no-input")
+
+    assert output.startswith("Nothing to delete")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--completed-before", "-1"],
+        ["--completed-before", "30", "--user", "nobody"],
+        ["--completed-before", "30", "--batch-size", "0"],
+    ],
+)
+def test_purge_refuses_mistakes(history, args):
+    with pytest.raises(CommandError):
+        run("purge_tasks", *args, "--no-input")
+    assert len(titles()) == 6
+
+
+# export_tasks and import_tasks
+
+
+def snapshot(user) -> list[tuple]:
+    return list(
+        user.tasks.order_by("created_at", "id").values_list(
+            "title",
+            "description",
+            "completed",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        )
+    )
+
+
+@pytest.mark.parametrize("file_format", ["json", "csv"])
+def test_export_then_import_loses_nothing(tmp_path, file_format):
+    source, target = UserFactory(), UserFactory()
+    TaskFactory(owner=source, title='Quotes " and, commas', description="line\nbreak")
+    TaskFactory(owner=source, title="Ünïcödé ✓", description="", completed=True)
+    TaskFactory(owner=source, title="Plain")
+    path = tmp_path / f"tasks.{file_format}"
+
+    run("export_tasks", "--user", source.username, "--output", str(path))
+    output = run("import_tasks", str(path), "--user", target.username)
+
+    assert "Imported 3 tasks" in output
+    assert snapshot(target) == snapshot(source)
+
+
+def test_export_to_stdout_is_a_json_document():
+    owner = UserFactory()
+    TaskFactory.create_batch(2, owner=owner)
+
+    document = json.loads(run("export_tasks", "--user", owner.email))
+
+    assert document["version"] == 1
+    assert len(document["tasks"]) == 2
+    assert set(document["tasks"][0]) == {
+        "title", "description", "completed", "completed_at", "created_at", "updated_at"
+    }  # fmt: skip
+
+
+def test_export_csv_has_a_header_and_one_row_per_task():
+    owner = UserFactory()
+    TaskFactory.create_batch(3, owner=owner)
+
+    text = run("export_tasks", "--user", owner.username, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+
+    assert len(rows) == 3
+    assert rows[0]["completed"] in {"true", "false"}
+
+
+def test_import_reports_every_bad_row_with_its_line_and_imports_nothing(tmp_path):
+    owner = UserFactory()
+    path = tmp_path / "bad.json"
+    path.write_text(
+        '{"tasks": [\n'
+        '  {"title": "fine"},\n'
+        '  {"title": "   "},\n'
+        '  {"title": "x", "completed": "yes"},\n'
+        "\n"
+        '  {"title": "' + "t" * 201 + '"}\n'
+        "]}\n"
+    )
+
+    with pytest.raises(CommandError) as error:
+        run("import_tasks", str(path), "--user", owner.username)
+
+    message = str(error.value)
+    assert "nothing imported" in message
+    assert "line 3: title: This field may not be blank." in message
+    assert "line 4: completed: Must be true or false." in message
+    assert (
+        "line 6: title: Ensure this field has no more than 200 characters." in message
+    )
+    assert "line 2" not in message
+    assert not Task.objects.exists()
+
+
+def test_import_csv_reports_line_numbers(tmp_path):
+    owner = UserFactory()
+    path = tmp_path / "bad.csv"
+    path.write_text("title,completed\nfine,false\n,true\nok,maybe\n")
+
+    with pytest.raises(CommandError) as error:
+        run("import_tasks", str(path), "--user", owner.username)
+
+    assert "line 3: title" in str(error.value)
+    assert "line 4: completed" in str(error.value)
+    assert not Task.objects.exists()
+
+
+def test_import_a_minimal_csv_fills_in_the_rest(tmp_path):
+    owner = UserFactory()
+    path = tmp_path / "simple.csv"
+    path.write_text("title,completed\nWater plants,true\nCall Sam,\n")
+
+    run("import_tasks", str(path), "--user", owner.username)
+
+    done, todo = owner.tasks.order_by("title").reverse()
+    assert (done.title, done.completed, done.completed_at is not None) == (
+        "Water plants", True, True
+    )  # fmt: skip
+    assert (todo.completed, todo.completed_at) == (False, None)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "Not valid JSON"),
+        ('{"items": []}', 'no "tasks" list'),
+        ('"just a string"', "Expected"),
+    ],
+)
+def test_import_refuses_unreadable_files(tmp_path, content, message):
+    path = tmp_path / "broken.json"
+    path.write_text(content)
+
+    with pytest.raises(CommandError, match=message):
+        run("import_tasks", str(path), "--user", UserFactory().username)
+
+
+def test_import_refuses_a_missing_file_and_an_unknown_user(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        run(
+            "import_tasks",
+            str(tmp_path / "nope.json"),
+            "--user",
+            UserFactory().username,
+        )
+    with pytest.raises(CommandError, match="No user"):
+        run("import_tasks", str(tmp_path / "nope.json"), "--user", "ghost")
+
+
+# create_token
+
+
+def test_create_token_prints_a_working_token_once():
+    owner = UserFactory()
+
+    token = run("create_token", "--user", owner.username, "--expiry", "12h").strip()
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    assert client.get("/api/v1/users/me/").json()["username"] == owner.username
+    stored = AuthToken.objects.get(user=owner)
+    assert token not in stored.digest
+    assert timedelta(hours=11) < stored.expiry - timezone.now() <= timedelta(hours=12)
+
+
+def test_create_token_that_never_expires():
+    owner = UserFactory()
+
+    run("create_token", "--user", owner.username, "--expiry", "never")
+
+    assert AuthToken.objects.get(user=owner).expiry is None
+
+
+@pytest.mark.parametrize("expiry", ["0d", "10", "1w", "soon"])
+def test_create_token_refuses_bad_expiry(expiry):
+    with pytest.raises(CommandError, match="--expiry"):
+        run("create_token", "--user", UserFactory().username, "--expiry", expiry)
+    assert not AuthToken.objects.exists()
+
+
+def test_create_token_refuses_inactive_users():
+    with pytest.raises(CommandError, match="inactive"):
+        run("create_token", "--user", UserFactory(is_active=False).username)
+
+
+# task_stats
+
+
+def test_task_stats_reports_totals_distribution_busiest_and_oldest():
+    busy, quiet = UserFactory(username="busy"), UserFactory(username="quiet")
+    UserFactory(username="idle")
+    TaskFactory.create_batch(4, owner=busy)
+    TaskFactory(owner=busy, completed=True)
+    oldest = TaskFactory(owner=quiet, title="Ancient chore")
+    Task.objects.filter(pk=oldest.pk).update(
+        created_at=timezone.now() - timedelta(days=400)
+    )
+
+    output = run("task_stats", "--top", "2")
+
+    assert "users 3, tasks 6: 5 open, 1 done (16.7% done)" in output
+    assert "users with tasks 2, without 1; min 1, median 3, p90 5" in output
+    busiest = output.split("Busiest users")[1].split("Oldest")[0]
+    assert busiest.index("busy") < busiest.index("quiet")
+    assert "400 days  quiet" in output and "Ancient chore" in output
+
+
+def test_task_stats_on_an_empty_database():
+    assert "no tasks yet" in run("task_stats")

@@ -1,0 +1,144 @@
+"""Task files: what export_tasks writes and import_tasks reads, JSON or CSV.
+
+JSON is {"version": 1, "tasks": [...]} (a bare list of tasks is read too); CSV
+has one header row. Both carry the fields of TaskTransferSerializer.
+"""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from typing import Any, Protocol
+
+from .serializers import TaskTransferSerializer
+
+FIELDS = list(TaskTransferSerializer.Meta.fields)
+FORMATS = ("json", "csv")
+VERSION = 1
+
+
+class Writer(Protocol):
+    def write(self, text: str, /) -> Any: ...
+
+
+class FileError(ValueError):
+    """The file as a whole cannot be read (not a row's content)."""
+
+
+def format_for(path: str, explicit: str | None) -> str:
+    if explicit:
+        return explicit
+    return "csv" if path.lower().endswith(".csv") else "json"
+
+
+# Writing
+
+
+def write_json(rows: Iterable[dict], out: Writer) -> int:
+    """Stream rows as one JSON document, one task per line; returns the count."""
+    count = 0
+    out.write(f'{{"version": {VERSION}, "tasks": [')
+    for row in rows:
+        out.write(("," if count else "") + "\n  " + json.dumps(row, ensure_ascii=False))
+        count += 1
+    out.write("\n]}\n")
+    return count
+
+
+def write_csv(rows: Iterable[dict], out: Writer) -> int:
+    writer = csv.DictWriter(out, fieldnames=FIELDS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in rows:
+        writer.writerow(
+            {
+                key: ("true" if value else "false")
+                if isinstance(value, bool)
+                else ("" if value is None else value)
+                for key, value in row.items()
+            }
+        )
+        count += 1
+    return count
+
+
+# Reading: (line number, raw row) pairs, for error messages that point at the file
+
+
+def read_rows(text: str, file_format: str) -> list[tuple[int, Any]]:
+    if file_format == "csv":
+        return list(_read_csv(text))
+    return _read_json(text)
+
+
+def _read_csv(text: str) -> Iterator[tuple[int, dict]]:
+    reader = csv.DictReader(text.splitlines(keepends=True))
+    if not reader.fieldnames or "title" not in reader.fieldnames:
+        raise FileError('The CSV file has no header row with a "title" column.')
+    unknown = set(reader.fieldnames) - set(FIELDS)
+    if unknown:
+        raise FileError(f"Unknown CSV columns: {', '.join(sorted(unknown))}.")
+    for row in reader:
+        yield reader.line_num, _from_csv(row)
+
+
+def _from_csv(row: dict) -> dict:
+    # CSV has only strings: map them to the JSON types the serializer expects.
+    data: dict[str, Any] = {}
+    for key, value in row.items():
+        if value in ("", None) and key != "title" and key != "description":
+            continue
+        if key == "completed":
+            lowered = value.strip().lower()
+            data[key] = {"true": True, "false": False}.get(lowered, value)
+        else:
+            data[key] = value
+    return data
+
+
+def _read_json(text: str) -> list[tuple[int, Any]]:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise FileError(f"Not valid JSON: {exc}") from None
+    if isinstance(document, dict):
+        tasks = document.get("tasks")
+        if not isinstance(tasks, list):
+            raise FileError('The JSON object has no "tasks" list.')
+    elif isinstance(document, list):
+        tasks = document
+    else:
+        raise FileError('Expected {"tasks": [...]} or a list of tasks.')
+    lines = _item_lines(text, tasks_key=isinstance(document, dict))
+    return list(zip(lines, tasks, strict=True))
+
+
+_decoder = json.JSONDecoder()
+
+
+def _skip_space(text: str, index: int) -> int:
+    while index < len(text) and text[index] in " \t\r\n":
+        index += 1
+    return index
+
+
+def _item_lines(text: str, tasks_key: bool) -> list[int]:
+    """The line each element of the tasks array starts on (the text is valid JSON)."""
+    index = _skip_space(text, 0)
+    if tasks_key:
+        index = _skip_space(text, index + 1)  # past "{"
+        while True:
+            key, index = _decoder.raw_decode(text, index)
+            index = _skip_space(text, _skip_space(text, index) + 1)  # past ":"
+            if key == "tasks":
+                break
+            _, index = _decoder.raw_decode(text, index)
+            index = _skip_space(text, _skip_space(text, index) + 1)  # past ","
+    lines = []
+    index = _skip_space(text, index + 1)  # past "["
+    while text[index] != "]":
+        lines.append(text.count("\n", 0, index) + 1)
+        _, index = _decoder.raw_decode(text, index)
+        index = _skip_space(text, index)
+        if text[index] == ",":
+            index = _skip_space(text, index + 1)
+    return lines
