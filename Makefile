@@ -16,7 +16,7 @@ export DJANGO_DEBUG ?= true
 
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-neon _test-neon-pooled lint typecheck fmt checks migrate superuser serve lock clean
+.PHONY: help install run test test-neon _test-neon-pooled test-e2e lint typecheck fmt checks migrate superuser serve lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,7 @@ migrate: install ## Apply database migrations (over DATABASE_URL_DIRECT when set
 	$(MANAGE) migrate --noinput
 
 run: migrate ## Serve the API on http://127.0.0.1:$PORT with the dev server
+	$(MANAGE) seed_demo
 	@echo
 	@echo "  API:     http://127.0.0.1:$(PORT)/api/v1/"
 	@echo "  Docs:    http://127.0.0.1:$(PORT)/api/docs/  (ReDoc: /api/redoc/, schema: /api/schema/)"
@@ -60,6 +61,18 @@ _test-neon-pooled:
 	DATABASE_URL_DIRECT="$$(echo "$$DATABASE_URL_DIRECT" | sed 's|/todo?|/test_todo?|')" \
 		$(MANAGE) migrate --noinput -v 0
 	$(BIN)/pytest --reuse-db -rs $(PYTEST_ARGS)
+
+E2E_INSTALLED := $(VENV)/.e2e-$(shell cat requirements-e2e.txt | cksum | cut -d' ' -f1)
+
+$(E2E_INSTALLED): $(INSTALLED) requirements-e2e.txt
+	$(BIN)/python -m pip install --quiet -r requirements-e2e.txt
+	rm -f $(VENV)/.e2e-*
+	touch $@
+
+test-e2e: $(E2E_INSTALLED) ## The admin in a real browser: Debian's headless Chromium, driven by Playwright
+	command -v chromium >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
+	$(BIN)/pytest e2e $(PYTEST_ARGS)
 
 lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .
