@@ -12,17 +12,21 @@ from django.utils import timezone
 from tasks.models import Task, bulk_create_keeping_timestamps
 from users.models import User
 
-VERBS = [
-    "Buy", "Call", "Email", "Book", "Review", "Fix", "Plan", "Write", "Renew", "Pay",
-    "Clean", "Schedule", "Prepare", "Return", "Order", "Update", "Cancel", "Check",
+TITLES = [
+    "Buy groceries", "Buy a birthday present for {name}", "Call {name} back",
+    "Call the plumber", "Email {name} about the invoice", "Book the dentist",
+    "Book flights to {city}", "Review the quarterly report",
+    "Review {name}'s pull request",
+    "Fix the kitchen sink", "Plan the team offsite", "Write the project proposal",
+    "Renew the car insurance", "Renew the passport", "Pay the electricity bill",
+    "Pay invoice #{n}", "Clean the garage", "Schedule a call with {name}",
+    "Prepare slides for Monday", "Return the library books", "Order new bike tyres",
+    "Update the CV", "Cancel the gym membership", "Check the tax return",
+    "Send the newsletter draft", "Water the plants", "Walk the dog",
+    "Take the car for its service", "Pick up the dry cleaning", "Back up the laptop",
 ]  # fmt: skip
-THINGS = [
-    "groceries", "the dentist", "quarterly report", "car insurance", "passport",
-    "team offsite", "electricity bill", "birthday present", "flight to Lisbon",
-    "kitchen sink", "project proposal", "library books", "gym membership",
-    "tax return", "client presentation", "garden shed", "doctor's appointment",
-    "newsletter draft", "bike tyres", "invoice #{n}", "slides for Monday",
-]  # fmt: skip
+NAMES = ["Sam", "Priya", "Jonas", "Amara", "Lee", "Sofia", "Tomás", "Mei", "Ola"]
+CITIES = ["Lisbon", "Oslo", "Kyoto", "Nairobi", "Lima", "Tallinn", "Montréal"]
 DETAILS = [
     "", "", "", "Before Friday.", "Ask Sam first.", "Two quotes, then decide.",
     "See the thread from last week.", "Low priority, but don't forget.",
@@ -146,7 +150,9 @@ def _task_rows(
     span = SPAN.total_seconds()
     for owner in owners:
         for _ in range(per_user):
-            thing = rng.choice(THINGS).replace("{n}", str(rng.randint(100, 999)))
+            title = rng.choice(TITLES).format(
+                name=rng.choice(NAMES), city=rng.choice(CITIES), n=rng.randint(100, 999)
+            )
             created = now - timedelta(seconds=rng.random() * span)
             age = (now - created).total_seconds()
             updated = created + timedelta(seconds=rng.random() * min(age, 30 * 86400))
@@ -154,7 +160,7 @@ def _task_rows(
             completed_at = updated if completed else None
             yield (
                 owner,
-                f"{rng.choice(VERBS)} {thing}",
+                title,
                 rng.choice(DETAILS),
                 completed,
                 completed_at,
