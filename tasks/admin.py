@@ -21,6 +21,9 @@ class EstimatedCountPaginator(Paginator):
     close enough for "page 1 of 10,000". A filtered list is counted exactly.
     """
 
+    # Below this many rows (by the estimate) COUNT(*) is cheap and exact.
+    threshold = 100_000
+
     @cached_property
     def count(self) -> int:
         query = self.object_list.query  # type: ignore[attr-defined]  # a QuerySet
@@ -31,7 +34,7 @@ class EstimatedCountPaginator(Paginator):
                     [query.model._meta.db_table],
                 )
                 row = cursor.fetchone()
-            if row and row[0] >= 0:  # -1: never analyzed
+            if row and row[0] >= self.threshold:  # -1: never analyzed
                 return row[0]
         return super().count
 
@@ -64,7 +67,8 @@ class TaskAdmin(admin.ModelAdmin):
         # owners first, then tasks by title, description or owner id, gives
         # PostgreSQL a BitmapOr of the trigram indexes and the owner index.
         for word in smart_split(search_term):
-            word = unescape_string_literal(word) if word[0] in "\"'" else word
+            if len(word) > 1 and word[0] in "\"'" and word[0] == word[-1]:
+                word = unescape_string_literal(word)
             owners = User.objects.filter(
                 Q(username__icontains=word) | Q(email__icontains=word)
             ).values_list("pk", flat=True)
@@ -76,6 +80,12 @@ class TaskAdmin(admin.ModelAdmin):
                 | Q(owner__in=owners if len(owner_ids) > MAX_OWNER_IDS else owner_ids)
             )
         return queryset, False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "description":
+            field.strip = False  # kept exactly as written, as the API keeps it
+        return field
 
     @admin.action(description="Mark selected tasks as completed")
     def mark_completed(self, request, queryset) -> None:

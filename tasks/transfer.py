@@ -5,6 +5,7 @@ has one header row. Both carry the fields of TaskTransferSerializer.
 """
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
@@ -65,19 +66,28 @@ def write_csv(rows: Iterable[dict], out: Writer) -> int:
 
 
 def read_rows(text: str, file_format: str) -> list[tuple[int, Any]]:
+    text = text.removeprefix("\ufeff")  # a byte-order mark, as some editors write
     if file_format == "csv":
         return list(_read_csv(text))
     return _read_json(text)
 
 
 def _read_csv(text: str) -> Iterator[tuple[int, dict]]:
-    reader = csv.DictReader(text.splitlines(keepends=True))
+    # The csv module finds the line breaks itself, so a quoted field keeps its
+    # \r\n, \r or any other break character exactly.
+    reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames or "title" not in reader.fieldnames:
         raise FileError('The CSV file has no header row with a "title" column.')
     unknown = set(reader.fieldnames) - set(FIELDS)
     if unknown:
         raise FileError(f"Unknown CSV columns: {', '.join(sorted(unknown))}.")
+    width = len(reader.fieldnames)
     for row in reader:
+        if None in row or None in row.values():
+            fields = width + len(row.get(None) or []) - list(row.values()).count(None)
+            raise FileError(
+                f"line {reader.line_num} has {fields} fields; the header has {width}."
+            )
         yield reader.line_num, _from_csv(row)
 
 
@@ -97,10 +107,12 @@ def _from_csv(row: dict) -> dict:
 
 def _read_json(text: str) -> list[tuple[int, Any]]:
     try:
-        document = json.loads(text)
+        document = json.loads(text, object_pairs_hook=_no_duplicate_keys)
     except json.JSONDecodeError as exc:
         raise FileError(f"Not valid JSON: {exc}") from None
     if isinstance(document, dict):
+        if document.get("version", VERSION) != VERSION:
+            raise FileError(f"Unknown file version {document['version']!r}.")
         tasks = document.get("tasks")
         if not isinstance(tasks, list):
             raise FileError('The JSON object has no "tasks" list.')
@@ -110,6 +122,14 @@ def _read_json(text: str) -> list[tuple[int, Any]]:
         raise FileError('Expected {"tasks": [...]} or a list of tasks.')
     lines = _item_lines(text, tasks_key=isinstance(document, dict))
     return list(zip(lines, tasks, strict=True))
+
+
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict:
+    keys = [key for key, _ in pairs]
+    duplicates = sorted({key for key in keys if keys.count(key) > 1})
+    if duplicates:
+        raise FileError(f"Duplicate keys in a JSON object: {', '.join(duplicates)}.")
+    return dict(pairs)
 
 
 _decoder = json.JSONDecoder()
@@ -135,8 +155,11 @@ def _item_lines(text: str, tasks_key: bool) -> list[int]:
             index = _skip_space(text, _skip_space(text, index) + 1)  # past ","
     lines = []
     index = _skip_space(text, index + 1)  # past "["
+    line, counted_to = 1, 0
     while text[index] != "]":
-        lines.append(text.count("\n", 0, index) + 1)
+        line += text.count("\n", counted_to, index)
+        counted_to = index
+        lines.append(line)
         _, index = _decoder.raw_decode(text, index)
         index = _skip_space(text, index)
         if text[index] == ",":

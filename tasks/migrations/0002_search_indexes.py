@@ -13,7 +13,7 @@ def create_indexes(apps, schema_editor):
     schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, column in INDEXED.items():
         schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {name} ON tasks_task "
+            f"CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON tasks_task "
             f"USING gin (UPPER({column}::text) gin_trgm_ops)"
         )
 
@@ -22,10 +22,14 @@ def drop_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     for name in INDEXED:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {name}")
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
 
 
 class Migration(migrations.Migration):
+    # CONCURRENTLY: building the indexes on a live table must not block writes,
+    # and cannot run inside a transaction.
+    atomic = False
+
     dependencies = [("tasks", "0001_initial")]
 
     operations = [migrations.RunPython(create_indexes, drop_indexes, elidable=False)]

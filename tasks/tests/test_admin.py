@@ -3,6 +3,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from tasks.admin import EstimatedCountPaginator
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from users.tests.factories import UserFactory
@@ -50,6 +51,62 @@ def test_task_changelist_search_finds_by_title_description_and_owner(operator_cl
     assert found("zebra") == {by_title.pk, by_description.pk}
     assert found("alice") == {by_owner.pk}
     assert found("corp.example") == {by_owner.pk}
+
+
+@pytest.mark.parametrize("query", ['"passport', "'s", '"quoted words"', "'"])
+def test_task_changelist_search_survives_quotes(operator_client, query):
+    TaskFactory(title="quoted words here")
+
+    response = operator_client.get("/admin/tasks/task/", {"q": query})
+
+    assert response.status_code == 200
+
+
+def test_unfiltered_task_list_on_a_big_postgres_table_skips_count(
+    operator_client, monkeypatch
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the estimate comes from PostgreSQL's statistics")
+    TaskFactory.create_batch(30)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tasks_task")
+    monkeypatch.setattr(EstimatedCountPaginator, "threshold", 10)
+
+    with CaptureQueriesContext(connection) as queries:
+        response = operator_client.get("/admin/tasks/task/")
+        filtered = operator_client.get("/admin/tasks/task/", {"completed__exact": 0})
+
+    sql = [q["sql"] for q in queries]
+    assert response.context["cl"].result_count == 30  # the estimate, exact here
+    assert not any("COUNT(*)" in s and "WHERE" not in s for s in sql)
+    assert any("reltuples" in s for s in sql)
+    assert filtered.context["cl"].result_count == 30  # counted: it has a filter
+
+
+def test_small_tables_are_counted_exactly(operator_client):
+    TaskFactory.create_batch(3)
+
+    response = operator_client.get("/admin/tasks/task/")
+
+    assert response.context["cl"].result_count == 3
+
+
+def test_admin_keeps_a_description_exactly_as_written(operator_client):
+    task = TaskFactory(description="  indented\n")
+
+    operator_client.post(
+        f"/admin/tasks/task/{task.pk}/change/",
+        {
+            "owner": task.owner.pk,
+            "title": task.title,
+            "description": "  indented\n",
+            "completed": "on",
+        },
+    )
+
+    task.refresh_from_db()
+    assert task.completed
+    assert task.description == "  indented\n"
 
 
 def test_task_changelist_filters_by_completed(operator_client):

@@ -14,6 +14,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from tasks import transfer
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from users.models import User
@@ -81,12 +82,18 @@ def test_seed_demo_creates_an_account_that_can_log_in(settings):
 def test_seed_demo_twice_resets_the_password_and_keeps_the_tasks(settings):
     settings.DEBUG = True
     run("seed_demo")
-    User.objects.get(username="demo").set_password("changed")
+    demo = User.objects.get(username="demo")
+    demo.set_password("changed")
+    demo.is_active = False
+    demo.save()
 
     output = run("seed_demo")
 
     assert output.startswith("Reset")
     assert Task.objects.count() == 6
+    demo.refresh_from_db()
+    assert demo.is_active
+    assert demo.check_password("demo-password-2026")
 
 
 def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
@@ -128,13 +135,18 @@ def test_seed_tasks_creates_users_and_tasks_that_obey_the_rules():
 
 def test_seed_tasks_is_reproducible_with_the_same_seed():
     run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "7")
-    first = [(u, t, d, c) for u, t, d, c, _ in seeded()]
+    first = seeded()
     Task.objects.all().delete()
     User.objects.all().delete()
 
     run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "7")
+    again = seeded()
+    Task.objects.all().delete()
+    User.objects.all().delete()
+    run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "8")
 
-    assert [(u, t, d, c) for u, t, d, c, _ in seeded()] == first
+    assert again == first  # timestamps included
+    assert seeded() != first
 
 
 def test_seed_tasks_refuses_to_reuse_a_prefix():
@@ -180,6 +192,7 @@ def test_purge_dry_run_counts_and_deletes_nothing(history):
     output = run("purge_tasks", "--completed-before", "30", "--dry-run")
 
     assert "Would delete 2 tasks completed before" in output
+    assert "by user (most first): ann 1, bob 1" in output
     assert len(titles()) == 6
 
 
@@ -211,6 +224,17 @@ def test_purge_asks_first_and_cancels_unless_told_yes(history, monkeypatch):
     assert len(titles()) == 4
 
 
+def test_purge_without_a_terminal_asks_for_no_input(history, monkeypatch):
+    def no_terminal(prompt):
+        raise EOFError
+
+    monkeypatch.setattr("builtins.input", no_terminal)
+
+    with pytest.raises(CommandError, match="--no-input"):
+        run("purge_tasks", "--completed-before", "30")
+    assert len(titles()) == 6
+
+
 def test_purge_with_nothing_to_delete_says_so(history):
     output = run("purge_tasks", "--completed-before", "365", "--no-input")
 
@@ -221,6 +245,7 @@ def test_purge_with_nothing_to_delete_says_so(history):
     "args",
     [
         ["--completed-before", "-1"],
+        ["--completed-before", "3000000"],
         ["--completed-before", "30", "--user", "nobody"],
         ["--completed-before", "30", "--batch-size", "0"],
     ],
@@ -247,18 +272,35 @@ def snapshot(user) -> list[tuple]:
     )
 
 
+AWKWARD_TEXT = [
+    ('Quotes " and, commas', "line\nbreak"),
+    ("Ünïcödé ✓", "  leading and trailing whitespace \t"),
+    ("Windows", "crlf\r\nline\rbreaks"),
+    ("Separators", "line\u2028separator, next\x85line, form\x0cfeed"),
+    ("'single' and \\backslash", ""),
+]
+
+
 @pytest.mark.parametrize("file_format", ["json", "csv"])
 def test_export_then_import_loses_nothing(tmp_path, file_format):
     source, target = UserFactory(), UserFactory()
-    TaskFactory(owner=source, title='Quotes " and, commas', description="line\nbreak")
-    TaskFactory(owner=source, title="Ünïcödé ✓", description="", completed=True)
-    TaskFactory(owner=source, title="Plain")
+    for n, (title, description) in enumerate(AWKWARD_TEXT):
+        task = TaskFactory(
+            owner=source, title=title, description=description, completed=n % 2 == 0
+        )
+        # Old, to the microsecond: not "now" by accident.
+        stamp = timezone.now() - timedelta(days=400 + n, microseconds=n * 1111)
+        Task.objects.filter(pk=task.pk).update(
+            created_at=stamp,
+            updated_at=stamp + timedelta(hours=1),
+            completed_at=stamp + timedelta(minutes=30) if n % 2 == 0 else None,
+        )
     path = tmp_path / f"tasks.{file_format}"
 
     run("export_tasks", "--user", source.username, "--output", str(path))
     output = run("import_tasks", str(path), "--user", target.username)
 
-    assert "Imported 3 tasks" in output
+    assert f"Imported {len(AWKWARD_TEXT)} tasks" in output
     assert snapshot(target) == snapshot(source)
 
 
@@ -340,16 +382,41 @@ def test_import_a_minimal_csv_fills_in_the_rest(tmp_path):
     assert (todo.completed, todo.completed_at) == (False, None)
 
 
+def test_import_reads_a_byte_order_mark(tmp_path):
+    owner = UserFactory()
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufefftitle\nFrom a spreadsheet\n".encode())
+
+    run("import_tasks", str(path), "--user", owner.username)
+
+    assert owner.tasks.get().title == "From a spreadsheet"
+
+
+def test_json_rows_carry_the_line_they_start_on():
+    rows = ",\n\n".join(json.dumps({"title": f"task {n}"}) for n in range(500))
+    text = '{"version": 1,\n "tasks": [\n' + rows + "\n]}"
+
+    lines = [line for line, _ in transfer.read_rows(text, "json")]
+
+    assert lines == [3 + 2 * n for n in range(500)]
+
+
 @pytest.mark.parametrize(
-    ("content", "message"),
+    ("name", "content", "message"),
     [
-        ("{not json", "Not valid JSON"),
-        ('{"items": []}', 'no "tasks" list'),
-        ('"just a string"', "Expected"),
+        ("a.json", "{not json", "Not valid JSON"),
+        ("a.json", '{"items": []}', 'no "tasks" list'),
+        ("a.json", '"just a string"', "Expected"),
+        ("a.json", '{"tasks": [], "tasks": []}', "Duplicate keys"),
+        ("a.json", '{"version": 2, "tasks": []}', "Unknown file version"),
+        ("a.csv", "title,description\na,b,c\n", "line 2 has 3 fields"),
+        ("a.csv", "title,description\nonly\n", "line 2 has 1 fields"),
+        ("a.csv", "name\nx\n", 'no header row with a "title"'),
+        ("a.csv", "title,colour\nx,red\n", "Unknown CSV columns: colour"),
     ],
 )
-def test_import_refuses_unreadable_files(tmp_path, content, message):
-    path = tmp_path / "broken.json"
+def test_import_refuses_unreadable_files(tmp_path, name, content, message):
+    path = tmp_path / name
     path.write_text(content)
 
     with pytest.raises(CommandError, match=message):
@@ -392,7 +459,9 @@ def test_create_token_that_never_expires():
     assert AuthToken.objects.get(user=owner).expiry is None
 
 
-@pytest.mark.parametrize("expiry", ["0d", "10", "1w", "soon"])
+@pytest.mark.parametrize(
+    "expiry", ["0d", "10", "1w", "soon", "99999999d", "9999999h", "3651d"]
+)
 def test_create_token_refuses_bad_expiry(expiry):
     with pytest.raises(CommandError, match="--expiry"):
         run("create_token", "--user", UserFactory().username, "--expiry", expiry)

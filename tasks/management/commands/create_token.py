@@ -6,7 +6,8 @@ from knox.models import AuthToken
 
 from tasks.management.users import user_from_option
 
-_DURATION = re.compile(r"(\d+)([hd])")
+_DURATION = re.compile(r"(\d{1,7})([hd])")
+MAX_LIFETIME = timedelta(days=3650)
 
 
 def parse_expiry(value: str) -> timedelta | None:
@@ -19,7 +20,10 @@ def parse_expiry(value: str) -> timedelta | None:
             f'not "{value}".'
         )
     amount, unit = int(match.group(1)), match.group(2)
-    return timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+    lifetime = timedelta(hours=amount) if unit == "h" else timedelta(days=amount)
+    if lifetime > MAX_LIFETIME:
+        raise CommandError('--expiry may be 10 years at most; "never" is allowed.')
+    return lifetime
 
 
 class Command(BaseCommand):

@@ -60,7 +60,8 @@ class Command(BaseCommand):
         if file == "-":
             return sys.stdin.read()
         try:
-            with open(file, encoding="utf-8-sig") as handle:
+            # newline="": line breaks inside quoted CSV fields stay as they are.
+            with open(file, encoding="utf-8", newline="") as handle:
                 return handle.read()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}.") from exc

@@ -1,10 +1,14 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count
 from django.utils import timezone
 
 from tasks.management.users import user_from_option
 from tasks.models import Task
+
+# A century: past that, dates overflow.
+MAX_DAYS = 36500
 
 
 class Command(BaseCommand):
@@ -41,8 +45,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         days, batch_size = options["completed_before"], options["batch_size"]
-        if days < 0 or batch_size < 1:
-            raise CommandError("--completed-before must be >= 0 and --batch-size >= 1.")
+        if not 0 <= days <= MAX_DAYS or batch_size < 1:
+            raise CommandError(
+                f"--completed-before must be 0 to {MAX_DAYS} and --batch-size >= 1."
+            )
         cutoff = timezone.now() - timedelta(days=days)
         tasks = Task.objects.done().filter(completed_at__lt=cutoff)
         scope = "all users"
@@ -54,17 +60,32 @@ class Command(BaseCommand):
         if total == 0:
             self.stdout.write(f"Nothing to delete: no {what[2:]}.")
             return
+        by_owner = (
+            tasks.order_by()
+            .values("owner__username")
+            .annotate(n=Count("id"))
+            .order_by("-n", "owner__username")
+        )
+        owners = [f"{row['owner__username']} {row['n']}" for row in by_owner[:10]]
+        breakdown = f"  by user (most first): {', '.join(owners)}"
         if options["dry_run"]:
-            self.stdout.write(f"Would delete {what}.")
+            self.stdout.write(f"Would delete {what}.\n{breakdown}")
             return
+        self.stdout.write(breakdown)
         if not options["no_input"]:
-            answer = input(f"Delete {what}? Type 'yes' to continue: ")
+            try:
+                answer = input(f"Delete {what}? Type 'yes' to continue: ")
+            except EOFError:
+                raise CommandError(
+                    "No answer (no terminal?); nothing was deleted. Use --no-input."
+                ) from None
             if answer.strip().lower() != "yes":
                 raise CommandError("Cancelled; nothing was deleted.")
 
         deleted = 0
         while True:
-            batch = list(tasks.values_list("pk", flat=True)[:batch_size])
+            # By primary key: an index walk, not a sort of every match per batch.
+            batch = list(tasks.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not batch:
                 break
             deleted += Task.objects.filter(pk__in=batch).delete()[0]

@@ -43,7 +43,8 @@ class Command(BaseCommand):
             username=USERNAME, defaults={"email": "demo@example.com"}
         )
         user.set_password(PASSWORD)
-        user.save(update_fields=["password"])
+        user.is_active = True
+        user.save(update_fields=["password", "is_active"])
         if not user.tasks.exists():
             for title, description, completed in TASKS:
                 Task.objects.create(

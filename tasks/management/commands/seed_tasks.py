@@ -40,9 +40,10 @@ COPY_COLUMNS = (
 
 class Command(BaseCommand):
     help = (
-        "Create --users users with --tasks-per-user tasks each: realistic, the same "
-        "for the same --seed, and fast (COPY on PostgreSQL, bulk inserts elsewhere). "
-        "Seeded users share one password, printed at the end."
+        "Create --users users with --tasks-per-user tasks each: a year of plausible "
+        "history up to midnight UTC today, the same for the same --seed; fast (COPY "
+        "on PostgreSQL, bulk inserts elsewhere). Seeded users share one password, "
+        "printed at the end."
     )
 
     def add_arguments(self, parser) -> None:
@@ -82,7 +83,9 @@ class Command(BaseCommand):
         started = time.monotonic()
         rng = random.Random(seed)  # noqa: S311 (sample data, not secrets)
         password = f"{prefix}-password"
-        now = timezone.now()
+        # History ends at midnight UTC today: the same seed gives the same data,
+        # to the microsecond, all day.
+        now = timezone.now().replace(hour=0, minute=0, second=0, microsecond=0)
         with transaction.atomic():
             owners = self._create_users(users, prefix, make_password(password))
             rows = _task_rows(rng, owners, tasks_per_user, now)
