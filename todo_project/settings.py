@@ -185,6 +185,10 @@ DATABASE_HEALTH_CHECK_TIMEOUT = DATABASE_CONNECT_TIMEOUT
 # What a 503 for an unreachable database tells clients to wait, in seconds.
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
 
+# Behind transaction pooling nothing may rely on session state: the code uses no
+# SET outside a transaction, no LISTEN and no session advisory locks. Django's
+# one SET TIME ZONE per connection is safe: PgBouncer tracks TimeZone per client.
+# https://www.pgbouncer.org/features.html#sql-feature-map-for-pooling-modes
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["ENGINE"] = "todo_project.postgres"
     # Named cursors (.iterator()) live outside a transaction on one server
