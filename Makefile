@@ -16,10 +16,10 @@ export DJANGO_DEBUG ?= true
 
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-neon _test-neon-pooled test-e2e lint typecheck fmt checks migrate superuser serve lock clean
+.PHONY: help install run test test-neon _test-neon-pooled test-e2e bench lint typecheck fmt checks migrate superuser serve lock clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -106,6 +106,20 @@ lock: install ## Re-pin requirements*.txt from requirements*.in
 	$(BIN)/python -m pip install --quiet pip-tools
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements.in -o requirements.txt
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-dev.in -o requirements-dev.txt
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-e2e.in -o requirements-e2e.txt
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-bench.in -o requirements-bench.txt
 
 clean: ## Remove the virtualenv and collected static files (keeps the database)
 	rm -rf $(VENV) staticfiles
+
+BENCH_INSTALLED := $(VENV)/.bench-$(shell cat requirements-bench.txt | cksum | cut -d' ' -f1)
+
+$(BENCH_INSTALLED): $(INSTALLED) requirements-bench.txt
+	$(BIN)/python -m pip install --quiet -r requirements-bench.txt
+	rm -f $(VENV)/.bench-*
+	touch $@
+
+bench: $(BENCH_INSTALLED) ## Load test the production configuration; writes bench/results/latest.md (SOAK=1: 5 min)
+	command -v wrk >/dev/null || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
+	$(BIN)/python bench/run.py

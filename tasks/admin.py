@@ -91,10 +91,14 @@ class TaskAdmin(admin.ModelAdmin):
     def mark_completed(self, request, queryset) -> None:
         changed = queryset.mark_completed()
         self.message_user(
-            request, f"Marked {changed} tasks completed.", messages.SUCCESS
+            request, f"Marked {_tasks(changed)} completed.", messages.SUCCESS
         )
 
     @admin.action(description="Mark selected tasks as not completed")
     def mark_not_completed(self, request, queryset) -> None:
         changed = queryset.mark_open()
-        self.message_user(request, f"Reopened {changed} tasks.", messages.SUCCESS)
+        self.message_user(request, f"Reopened {_tasks(changed)}.", messages.SUCCESS)
+
+
+def _tasks(count: int) -> str:
+    return f"{count} task" if count == 1 else f"{count} tasks"

@@ -2,7 +2,14 @@ from rest_framework.routers import DefaultRouter
 
 from .views import TaskViewSet
 
-router = DefaultRouter()
+
+class Router(DefaultRouter):
+    """The API root (GET /api/v1/) for the browsable API; no ".json" suffix routes."""
+
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("tasks", TaskViewSet, basename="task")
 
 urlpatterns = router.urls

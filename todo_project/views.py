@@ -18,7 +18,8 @@ from rest_framework.request import Request
 
 from .middleware import current_exception, database_unavailable
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+# OPTIONS is answered by DRF itself.
+ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
 
 
 def _is_api(request: HttpRequest) -> bool:

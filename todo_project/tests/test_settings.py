@@ -16,7 +16,14 @@ def start_django(**env: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup()"],
         cwd=BASE_DIR,
-        env={**clean, "DJANGO_SETTINGS_MODULE": "todo_project.settings", **env},
+        # Explicit, so that a developer's .env cannot change what is tested.
+        env={
+            **clean,
+            "DJANGO_SETTINGS_MODULE": "todo_project.settings",
+            "DJANGO_DEBUG": "false",
+            "DATABASE_URL": "",
+            **env,
+        },
         capture_output=True,
         text=True,
         timeout=60,
@@ -79,6 +86,8 @@ def database_settings(**env: str) -> dict:
             **inherited,
             "DJANGO_SETTINGS_MODULE": "todo_project.settings",
             "DJANGO_DEBUG": "true",
+            "DATABASE_URL": "",
+            "DATABASE_URL_DIRECT": "",
             **env,
         },
         capture_output=True,

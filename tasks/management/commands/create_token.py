@@ -29,7 +29,8 @@ def parse_expiry(value: str) -> timedelta | None:
 class Command(BaseCommand):
     help = (
         "Issue an API token for a user, for scripts and integrations. The token is "
-        "printed once and stored only as a hash; revoke it with the user's logout."
+        "printed once and stored only as a hash; revoke it by calling "
+        "POST /api/v1/auth/logout/ with it, or delete it in the admin."
     )
 
     def add_arguments(self, parser) -> None:
