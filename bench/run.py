@@ -303,8 +303,10 @@ def pgbench(seconds: int) -> dict:
          DATABASE_URL],
         capture_output=True, text=True, timeout=seconds + 60, check=True,
     ).stdout  # fmt: skip
-    tps = float(re.search(r"tps = ([\d.]+)", output).group(1))
-    return {"rps": round(tps)}
+    match = re.search(r"tps = ([\d.]+)", output)
+    if not match:
+        raise RuntimeError(f"pgbench printed no tps:\n{output}")
+    return {"rps": round(float(match.group(1)))}
 
 
 def main() -> None:
