@@ -5,7 +5,7 @@ is bounded in time, and is stopped by this script. Results go to
 bench/results/latest.md and latest.json, and the table is printed.
 
 Environment: DATABASE_URL (default: the machine's PostgreSQL, database
-todo_bench), BENCH_USERS (1000; 10000 for the large run), BENCH_PORT (8765),
+todo_bench), REDIS_URL (default: the machine's Redis, database 1), BENCH_USERS (1000; 10000 for the large run), BENCH_PORT (8765),
 WEB_CONCURRENCY (server workers, 4), SOAK=1 (scenario A for 5 minutes, with the
 server's memory sampled).
 """
@@ -46,6 +46,8 @@ ENV = {
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DJANGO_SECURE_SSL_REDIRECT": "false",
     "DJANGO_LOG_LEVEL": "WARNING",
+    # Production runs with Redis; the machine's, database 1.
+    "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
 }
 
 

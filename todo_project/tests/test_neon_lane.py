@@ -297,7 +297,6 @@ def test_a_database_restart_loses_no_acknowledged_write(restart):
 
     print(f"statuses during {restart}: {dict(statuses)}")
     assert set(statuses) <= {201, 503}, statuses
-    assert statuses[503] < statuses[201] / 4, statuses
     assert len(after_restart) >= 20, "the app did not recover after the restart"
     stored = dict(Task.objects.filter(pk__in=acknowledged).values_list("pk", "title"))
     assert stored == acknowledged

@@ -1,0 +1,173 @@
+"""Token lookups cached in Redis: fast, and never wrong about a revoked token.
+
+These run against a real Redis (TEST_REDIS_URL, default database 15 of the
+machine's) and commit for real (transactional_db): revocation happens on commit.
+"""
+
+import contextlib
+import os
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tasks.tests.factories import TaskFactory
+from users import token_cache
+from users.models import User
+from users.tests.factories import PASSWORD, UserFactory
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_settings(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
+
+
+@pytest.fixture
+def redis_cache(settings, transactional_db):
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings.CACHES = redis_settings(REDIS_URL)
+    settings.API_TOKEN_CACHE = True
+    cache.clear()
+    yield
+    # (A test may have pointed the cache at a Redis that is not there.)
+    with contextlib.suppress(redis.RedisError):
+        cache.clear()
+
+
+def client_for(user) -> tuple[APIClient, str]:
+    _, token = AuthToken.objects.create(user)
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client, token
+
+
+def queries_for(client, path: str) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(path)
+    assert response.status_code == 200, response.content
+    # The request's own transaction is not a lookup.
+    return [q["sql"] for q in queries if q["sql"] not in ("BEGIN", "COMMIT")]
+
+
+def test_a_cached_token_costs_no_query(redis_cache):
+    user = UserFactory()
+    TaskFactory(owner=user)
+    client, _ = client_for(user)
+
+    first = queries_for(client, "/api/v1/users/me/")
+    again = queries_for(client, "/api/v1/users/me/")
+    listing = queries_for(client, "/api/v1/tasks/")
+
+    assert any("knox_authtoken" in sql for sql in first)
+    assert again == []
+    assert len(listing) == 2  # the count and the page, no authentication
+
+
+def test_logout_revokes_a_cached_token_at_once(redis_cache):
+    user = UserFactory()
+    client, _ = client_for(user)
+    other_device, _ = client_for(user)
+    client.get("/api/v1/users/me/")
+    other_device.get("/api/v1/users/me/")
+
+    assert client.post("/api/v1/auth/logout/").status_code == 204
+
+    assert client.get("/api/v1/users/me/").status_code == 401
+    assert other_device.get("/api/v1/users/me/").status_code == 200
+
+
+def test_deactivating_the_user_revokes_their_cached_tokens(redis_cache):
+    user = UserFactory()
+    client, _ = client_for(user)
+    client.get("/api/v1/users/me/")
+
+    user.is_active = False
+    user.save()
+
+    assert client.get("/api/v1/users/me/").status_code == 401
+
+
+def test_changing_the_user_drops_their_cached_tokens(redis_cache):
+    user = UserFactory()
+    client, _ = client_for(user)
+    client.get("/api/v1/users/me/")
+
+    user.first_name = "Renamed"
+    user.save()
+
+    assert queries_for(client, "/api/v1/users/me/") != []  # looked up afresh
+
+
+def test_deleting_the_token_elsewhere_revokes_it(redis_cache):
+    user = UserFactory()
+    client, _ = client_for(user)
+    client.get("/api/v1/users/me/")
+
+    AuthToken.objects.filter(user=user).delete()  # as the admin does
+
+    assert client.get("/api/v1/users/me/").status_code == 401
+
+
+def test_an_expired_cached_token_is_refused(redis_cache, monkeypatch):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    client, _ = client_for(UserFactory())
+    client.get("/api/v1/users/me/")
+    later = timezone.now() + timedelta(days=30)
+    monkeypatch.setattr("users.authentication.timezone.now", lambda: later)
+
+    assert client.get("/api/v1/users/me/").status_code == 401
+
+
+def test_redis_holds_neither_the_token_nor_the_password_hash(redis_cache):
+    user = UserFactory()
+    client, token = client_for(user)
+    client.get("/api/v1/users/me/")
+
+    stored = AuthToken.objects.get(user=user)
+    entry = cache.get(token_cache.PREFIX + stored.digest)
+    assert entry is not None
+    assert "password" not in entry.user.__dict__
+    assert not cache.get(token_cache.PREFIX + token)
+
+
+def test_profile_changes_through_a_cached_token_keep_the_password(redis_cache):
+    user = UserFactory()
+    client, _ = client_for(user)
+    client.get("/api/v1/users/me/")
+
+    response = client.patch("/api/v1/users/me/", {"email": "new@example.com"})
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.email == "new@example.com"
+    assert user.check_password(PASSWORD)
+
+
+def test_without_redis_requests_still_work(redis_cache, settings):
+    settings.CACHES = redis_settings("redis://127.0.0.1:1/0")  # nothing listens
+    user = UserFactory()
+    client, _ = client_for(user)
+
+    assert client.get("/api/v1/users/me/").status_code == 200
+    assert client.get("/api/v1/tasks/").status_code == 200
+    assert client.post("/api/v1/auth/logout/").status_code == 204
+    assert client.get("/api/v1/users/me/").status_code == 401
+    assert User.objects.filter(pk=user.pk).exists()
