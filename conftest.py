@@ -1,3 +1,6 @@
+import contextlib
+import os
+
 import pytest
 from rest_framework.test import APIClient
 
@@ -76,3 +79,46 @@ def unreachable_connection(db):
     unreachable = type(connection)(settings_dict, alias="unreachable")
     yield unreachable
     unreachable.close()
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def redis_settings(url: str) -> dict:
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": url,
+            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
+        }
+    }
+
+
+@pytest.fixture
+def redis_cache(settings, transactional_db):
+    """The caches on a real Redis (TEST_REDIS_URL, default: the machine's, db 15).
+
+    With transactional_db: the caches are invalidated on commit, so the tests
+    commit for real.
+    """
+    import redis
+    from django.core.cache import cache
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
+    except redis.RedisError:
+        pytest.skip(f"no Redis at {REDIS_URL}")
+    settings.CACHES = redis_settings(REDIS_URL)
+    settings.API_TOKEN_CACHE = True
+    settings.API_LIST_CACHE = True
+    cache.clear()
+    yield
+    # (A test may have pointed the cache at a Redis that is not there.)
+    with contextlib.suppress(redis.RedisError):
+        cache.clear()
+
+
+@pytest.fixture
+def redis_down(settings):
+    """The caches pointed at a Redis that is not there (nothing listens on port 1)."""
+    settings.CACHES = redis_settings("redis://127.0.0.1:1/0")

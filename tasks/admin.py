@@ -7,6 +7,7 @@ from django.utils.text import smart_split, unescape_string_literal
 
 from users.models import User
 
+from . import list_cache
 from .models import Task
 
 # Owners matched by a search word that are inlined into the task query as ids.
@@ -81,6 +82,21 @@ class TaskAdmin(admin.ModelAdmin):
             )
         return queryset, False
 
+    # Every write from here invalidates the owners' cached task lists.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        list_cache.changed(obj.owner_id)
+        if change and "owner" in form.changed_data:
+            list_cache.changed(form.initial["owner"])
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        list_cache.changed(obj.owner_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        list_cache.changed_all()
+
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "description":
@@ -90,6 +106,7 @@ class TaskAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected tasks as completed")
     def mark_completed(self, request, queryset) -> None:
         changed = queryset.mark_completed()
+        list_cache.changed_all()
         self.message_user(
             request, f"Marked {_tasks(changed)} completed.", messages.SUCCESS
         )
@@ -97,6 +114,7 @@ class TaskAdmin(admin.ModelAdmin):
     @admin.action(description="Mark selected tasks as not completed")
     def mark_not_completed(self, request, queryset) -> None:
         changed = queryset.mark_open()
+        list_cache.changed_all()
         self.message_user(request, f"Reopened {_tasks(changed)}.", messages.SUCCESS)
 
 

@@ -1,8 +1,10 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
 
+from . import list_cache
 from .filters import TaskFilter
 from .models import Task
 from .serializers import TaskSerializer
@@ -28,8 +30,30 @@ class TaskViewSet(viewsets.ModelViewSet):
     def get_queryset(self):
         return self.request.user.tasks.all()
 
+    def list(self, request, *args, **kwargs) -> Response:
+        # Only the default view (no parameters) is cached: it is what clients
+        # load most, and one entry per user keeps invalidation simple.
+        if not list_cache.enabled() or request.query_params:
+            return super().list(request, *args, **kwargs)
+        origin = f"{request.scheme}://{request.get_host()}"  # in the page's links
+        page, generations = list_cache.cached(request.user.pk, origin)
+        if page is not None:
+            return Response(page)
+        response = super().list(request, *args, **kwargs)
+        list_cache.store(request.user.pk, origin, generations, response.data)
+        return response
+
     def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.save(owner=self.request.user)
+        list_cache.changed(self.request.user.pk)
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        serializer.save()
+        list_cache.changed(self.request.user.pk)
+
+    def perform_destroy(self, instance: Task) -> None:
+        instance.delete()
+        list_cache.changed(self.request.user.pk)
 
     def get_success_headers(self, data) -> dict[str, str]:
         return {

@@ -259,6 +259,10 @@ else:
 API_TOKEN_CACHE = bool(REDIS_URL) and env_bool("API_TOKEN_CACHE", default=True)
 # The longest a cached token outlives a revocation that could not reach Redis.
 API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60)
+# Serve each user's default first page of tasks from Redis (API_LIST_CACHE=false:
+# off), for at most API_LIST_CACHE_SECONDS.
+API_LIST_CACHE = bool(REDIS_URL) and env_bool("API_LIST_CACHE", default=True)
+API_LIST_CACHE_SECONDS = env_int("API_LIST_CACHE_SECONDS", 60)
 
 # https://www.django-rest-framework.org/api-guide/settings/
 REST_FRAMEWORK = {

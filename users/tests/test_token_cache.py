@@ -1,13 +1,9 @@
 """Token lookups cached in Redis: fast, and never wrong about a revoked token.
 
-These run against a real Redis (TEST_REDIS_URL, default database 15 of the
-machine's) and commit for real (transactional_db): revocation happens on commit.
+These run against a real Redis (the redis_cache fixture) and commit for real:
+revocation happens on commit.
 """
 
-import contextlib
-import os
-
-import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -18,35 +14,6 @@ from tasks.tests.factories import TaskFactory
 from users import token_cache
 from users.models import User
 from users.tests.factories import PASSWORD, UserFactory
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def redis_settings(url: str) -> dict:
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": url,
-            "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.5},
-        }
-    }
-
-
-@pytest.fixture
-def redis_cache(settings, transactional_db):
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=0.5).ping()
-    except redis.RedisError:
-        pytest.skip(f"no Redis at {REDIS_URL}")
-    settings.CACHES = redis_settings(REDIS_URL)
-    settings.API_TOKEN_CACHE = True
-    cache.clear()
-    yield
-    # (A test may have pointed the cache at a Redis that is not there.)
-    with contextlib.suppress(redis.RedisError):
-        cache.clear()
 
 
 def client_for(user) -> tuple[APIClient, str]:
@@ -161,8 +128,7 @@ def test_profile_changes_through_a_cached_token_keep_the_password(redis_cache):
     assert user.check_password(PASSWORD)
 
 
-def test_without_redis_requests_still_work(redis_cache, settings):
-    settings.CACHES = redis_settings("redis://127.0.0.1:1/0")  # nothing listens
+def test_without_redis_requests_still_work(redis_cache, redis_down):
     user = UserFactory()
     client, _ = client_for(user)
 

@@ -3,7 +3,7 @@ import sys
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tasks import transfer
+from tasks import list_cache, transfer
 from tasks.management.users import user_from_option
 from tasks.models import Task, bulk_create_keeping_timestamps
 from tasks.serializers import TaskTransferSerializer
@@ -52,6 +52,7 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             created = bulk_create_keeping_timestamps(tasks)
+            list_cache.changed(owner.pk)
         self.stdout.write(
             self.style.SUCCESS(f"Imported {len(created)} tasks for {owner.username}.")
         )

@@ -4,6 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 from django.utils import timezone
 
+from tasks import list_cache
 from tasks.management.users import user_from_option
 from tasks.models import Task
 
@@ -89,5 +90,6 @@ class Command(BaseCommand):
             if not batch:
                 break
             deleted += Task.objects.filter(pk__in=batch).delete()[0]
+            list_cache.changed_all()
             self.stdout.write(f"  deleted {deleted} of {total}")
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} tasks."))

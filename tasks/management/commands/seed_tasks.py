@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tasks import list_cache
 from tasks.models import Task, bulk_create_keeping_timestamps
 from users.models import User
 
@@ -95,6 +96,7 @@ class Command(BaseCommand):
                 self._copy(rows, progress)
             else:
                 self._bulk_insert(rows, progress)
+            list_cache.changed_all()
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner (and the admin's estimated count).
             with connection.cursor() as cursor:
