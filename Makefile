@@ -100,7 +100,7 @@ superuser: migrate ## Create an admin user interactively
 serve: export DJANGO_SECURE_SSL_REDIRECT ?= false
 serve: migrate ## Serve with gunicorn and DEBUG off (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)
 	DJANGO_DEBUG=false $(MANAGE) collectstatic --noinput --verbosity 0
-	DJANGO_DEBUG=false $(BIN)/gunicorn todo_project.wsgi --bind 127.0.0.1:$(PORT) --workers $${WEB_CONCURRENCY:-2}
+	DJANGO_DEBUG=false $(BIN)/gunicorn -c gunicorn.conf.py
 
 lock: install ## Re-pin requirements*.txt from requirements*.in
 	$(BIN)/python -m pip install --quiet pip-tools

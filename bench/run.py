@@ -131,18 +131,10 @@ def token_code(prefix: str, path: Path) -> str:
 def server():
     """The production configuration: `make serve`'s command, DEBUG off."""
     manage("collectstatic", "--noinput", "-v", "0")
-    workers = os.environ.get("WEB_CONCURRENCY", "4")
     process = subprocess.Popen(
-        [
-            str(BIN / "gunicorn"),
-            "todo_project.wsgi",
-            f"--bind=127.0.0.1:{PORT}",
-            f"--workers={workers}",
-            "--backlog=2048",
-            "--log-level=warning",
-        ],
+        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--log-level=warning"],
         cwd=ROOT,
-        env=ENV,
+        env={**ENV, "GUNICORN_BIND": f"127.0.0.1:{PORT}"},
     )
     try:
         deadline = time.monotonic() + 30
