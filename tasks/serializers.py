@@ -43,6 +43,24 @@ class TaskSerializer(serializers.ModelSerializer):
         return attrs
 
 
+LIST_FIELDS = TaskSerializer.Meta.fields
+_DATETIME = serializers.DateTimeField()
+
+
+def task_row(values: dict) -> dict:
+    """What TaskSerializer makes of a task, from a `.values(*LIST_FIELDS)` row.
+
+    A list page builds no model instances and runs no field objects per value:
+    of a list request's time, those were the largest share after the queries.
+    A test holds it to the serializer's output, field for field.
+    """
+    row = dict(values)
+    for name in ("completed_at", "created_at", "updated_at"):
+        if row[name] is not None:
+            row[name] = _DATETIME.to_representation(row[name])
+    return row
+
+
 class TaskTransferSerializer(TaskSerializer):
     """A task in an export file: the API's rules, plus its own timestamps.
 

@@ -215,3 +215,15 @@ def test_list_query_count_does_not_grow_with_page_size(auth_client, user, page_s
     # and the page.
     statements = [query["sql"] for query in queries if "SAVEPOINT" not in query["sql"]]
     assert len(statements) == 4, statements
+
+
+def test_list_items_are_exactly_what_the_detail_endpoint_shows(auth_client, user):
+    TaskFactory(owner=user, title="Ünïcode ✓", description="  kept\n", completed=True)
+    TaskFactory(owner=user, title="Open", description="")
+
+    listed = auth_client.get("/api/v1/tasks/").json()["results"]
+    filtered = auth_client.get("/api/v1/tasks/?ordering=title").json()["results"]
+
+    assert len(listed) == 2
+    for item in listed + filtered:
+        assert item == auth_client.get(f"/api/v1/tasks/{item['id']}/").json()
