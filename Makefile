@@ -98,9 +98,9 @@ superuser: migrate ## Create an admin user interactively
 
 # Plain HTTP on loopback: no redirect to HTTPS unless asked for.
 serve: export DJANGO_SECURE_SSL_REDIRECT ?= false
-serve: migrate ## Serve with gunicorn and DEBUG off (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)
+serve: migrate ## Serve with the production server (granian) and DEBUG off (needs DJANGO_SECRET_KEY, DJANGO_ALLOWED_HOSTS)
 	DJANGO_DEBUG=false $(MANAGE) collectstatic --noinput --verbosity 0
-	DJANGO_DEBUG=false $(BIN)/gunicorn -c gunicorn.conf.py
+	DJANGO_DEBUG=false PORT=$(PORT) scripts/serve
 
 lock: install ## Re-pin requirements*.txt from requirements*.in
 	$(BIN)/python -m pip install --quiet pip-tools

@@ -132,9 +132,9 @@ def server():
     """The production configuration: `make serve`'s command, DEBUG off."""
     manage("collectstatic", "--noinput", "-v", "0")
     process = subprocess.Popen(
-        [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "--log-level=warning"],
+        [str(ROOT / "scripts" / "serve")],
         cwd=ROOT,
-        env={**ENV, "GUNICORN_BIND": f"127.0.0.1:{PORT}"},
+        env={**ENV, "PORT": str(PORT), "VENV_BIN": str(BIN)},
     )
     try:
         deadline = time.monotonic() + 30
@@ -341,7 +341,8 @@ def main() -> None:
         f"{round(psutil.virtual_memory().total / 2**30)} GiB",
         "users": USERS,
         "tasks": USERS * TASKS_PER_USER,
-        "server": f"gunicorn sync x{os.environ.get('WEB_CONCURRENCY', '4')}",
+        "server": f"granian WSGI, {os.environ.get('WEB_CONCURRENCY', '2')} workers x "
+        f"{os.environ.get('GRANIAN_BLOCKING_THREADS', '2')} threads",
         "soak": SOAK,
         "seconds": round(time.monotonic() - started),
     }

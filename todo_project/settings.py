@@ -169,7 +169,8 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = True
 # zero takes a few. https://www.postgresql.org/docs/current/libpq-connect.html
 DATABASE_CONNECT_TIMEOUT = env_int("DATABASE_CONNECT_TIMEOUT", 5)
 # Attempts to connect (backoff 0.25 s, 0.5 s, ...): rides out a cold start,
-# bounded far below gunicorn's 30 s worker timeout. Queries are never retried.
+# within the connect timeout, so a request never waits long on the database
+# (the server does not kill slow requests). Queries are never retried.
 DATABASE_CONNECT_ATTEMPTS = env_int("DATABASE_CONNECT_ATTEMPTS", 3)
 # Longest any one database call of a web request (query, COMMIT, ROLLBACK) may
 # take before its connection is broken off and the request answers 503 (0: no

@@ -2,10 +2,10 @@
 
 A pooler such as PgBouncer queues a query while it has no server to give it,
 for up to its query_wait_timeout (120 s by default): with the database away, a
-request would hang until the web worker is killed. psycopg has no client-side
-query timeout, so one thread per process watches the calls in flight and, when
-one outlives its deadline, shuts down that connection's socket. The blocked call
-then fails at once with an OperationalError, which the app answers with 503.
+request would hang that long, holding one of the server's few threads. psycopg
+has no client-side query timeout, so one thread per process watches the calls in
+flight and, when one outlives its deadline, shuts down that connection's socket.
+The blocked call then fails at once with an OperationalError, answered with 503.
 """
 
 import logging
@@ -48,7 +48,7 @@ class Watchdog:
                 os.close(duplicate)
 
     def _ensure_thread(self) -> None:
-        # One thread per process; a forked worker (gunicorn) starts its own.
+        # One thread per process; a forked server worker starts its own.
         if self._pid != os.getpid():
             self._pid = os.getpid()
             threading.Thread(target=self._run, name="db-deadline", daemon=True).start()

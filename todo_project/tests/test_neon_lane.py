@@ -1,8 +1,9 @@
 """The Neon-like lane: TLS-only PostgreSQL behind PgBouncer in transaction mode.
 
 These run only inside `make test-neon` (scripts/neon-lane sets NEON_LANE_DIR and
-points DATABASE_URL at the pooler). The app under test is a real gunicorn server
-on loopback, talking to the pooler; the database is really stopped and restarted.
+points DATABASE_URL at the pooler). The app under test is the production server
+(scripts/serve) on loopback, talking to the pooler; the database is really
+stopped and restarted.
 """
 
 import json
@@ -161,13 +162,13 @@ def free_port() -> int:
 
 
 @contextmanager
-def gunicorn(threads: int = 1):
-    """gunicorn on loopback: the deployed sync workers, or threaded ones."""
+def server(threads: int = 2):
+    """The production server (scripts/serve) on loopback: 2 workers x `threads`."""
     port = free_port()
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_"))
+        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "GRANIAN_"))
     }
     env.update(
         DJANGO_DEBUG="false",
@@ -175,32 +176,25 @@ def gunicorn(threads: int = 1):
         DJANGO_ALLOWED_HOSTS="127.0.0.1",
         DJANGO_SECURE_SSL_REDIRECT="false",
         DATABASE_URL=pooled_test_database_url(),
+        PORT=str(port),
+        WEB_CONCURRENCY="2",
+        GRANIAN_BLOCKING_THREADS=str(threads),
+        VENV_BIN=str(Path(sys.executable).parent),
     )
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "todo_project.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=4" if threads == 1 else "--workers=2",
-            "--worker-class=sync" if threads == 1 else "--worker-class=gthread",
-            f"--threads={threads}",
-            "--timeout=30",
-            "--log-level=warning",
-        ],
-        cwd=BASE_DIR,
-        env=env,
+    process = subprocess.Popen(
+        [str(BASE_DIR / "scripts" / "serve")], cwd=BASE_DIR, env=env
     )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
         while call(base, "GET", "/health/live")[0] != 200:
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not start")
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("the server did not start")
             time.sleep(0.2)
         yield base
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        process.terminate()
+        process.wait(timeout=30)
 
 
 def call(base, method, path, token=None, body=None, timeout=30):
@@ -248,7 +242,7 @@ def test_concurrent_requests_through_the_pooler_all_succeed():
             with lock:
                 statuses.update(results)
 
-    with gunicorn(threads=8) as base:
+    with server(threads=8) as base:
         threads = [threading.Thread(target=client, args=(t,)) for t in tokens * 4]
         for thread in threads:
             thread.start()
@@ -285,7 +279,7 @@ def test_a_database_restart_loses_no_acknowledged_write(restart):
                     if restarted_at:
                         after_restart.append(body["id"])
 
-    with gunicorn() as base:
+    with server() as base:
         writers = [threading.Thread(target=writer, args=(f"w{i}",)) for i in range(4)]
         for thread in writers:
             thread.start()
@@ -304,7 +298,7 @@ def test_a_database_restart_loses_no_acknowledged_write(restart):
 
 def test_stopped_database_answers_503_quickly_and_the_app_recovers():
     token = new_token()
-    with gunicorn() as base:
+    with server() as base:
         assert call(base, "GET", "/api/v1/tasks/", token)[0] == 200
         lane("stop-db")
         try:
