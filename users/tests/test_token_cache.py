@@ -32,17 +32,30 @@ def queries_for(client, path: str) -> list[str]:
 
 
 def test_a_cached_token_costs_no_query(redis_cache):
-    user = UserFactory()
-    TaskFactory(owner=user)
-    client, _ = client_for(user)
+    client, _ = client_for(UserFactory())
 
     first = queries_for(client, "/api/v1/users/me/")
     again = queries_for(client, "/api/v1/users/me/")
-    listing = queries_for(client, "/api/v1/tasks/")
 
     assert any("knox_authtoken" in sql for sql in first)
     assert again == []
-    assert len(listing) == 2  # the count and the page, no authentication
+
+
+def test_the_query_budget_with_both_caches(redis_cache):
+    user = UserFactory()
+    task = TaskFactory(owner=user)
+    client, _ = client_for(user)
+    queries_for(client, "/api/v1/users/me/")  # the token is now cached
+
+    filtered = queries_for(client, "/api/v1/tasks/?ordering=title")
+    detail = queries_for(client, f"/api/v1/tasks/{task.pk}/")
+    default = queries_for(client, "/api/v1/tasks/")
+    cached = queries_for(client, "/api/v1/tasks/")
+
+    assert len(filtered) == 2  # the count and the page
+    assert len(detail) == 1
+    assert len(default) == 2
+    assert cached == []
 
 
 def test_logout_revokes_a_cached_token_at_once(redis_cache):
