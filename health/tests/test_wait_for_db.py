@@ -1,12 +1,7 @@
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.management import CommandError, call_command
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from todo_project.tests.processes import run_python
 
 
 @pytest.mark.django_db
@@ -33,29 +28,10 @@ def test_wait_for_db_refuses_bad_arguments(args):
     ],
 )
 def test_wait_for_db_gives_up_after_its_timeout_with_a_non_zero_exit(url):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "manage.py",
-            "wait_for_db",
-            "--timeout",
-            "2",
-            "--interval",
-            "0.5",
-        ],
-        cwd=BASE_DIR,
-        env={
-            **os.environ,
-            "DATABASE_URL": url,
-            "DATABASE_URL_DIRECT": "",
-            "DATABASE_CONNECT_ATTEMPTS": "1",
-            "DJANGO_DEBUG": "true",
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_python(
+        "manage.py", "wait_for_db", "--timeout", "2", "--interval", "0.5",
+        DATABASE_URL=url, DATABASE_CONNECT_ATTEMPTS="1", DJANGO_DEBUG="true",
+    )  # fmt: skip
 
     assert result.returncode == 1
     assert "Waiting for the database (attempt 1" in result.stdout

@@ -1,34 +1,14 @@
 """Settings fail closed: production mode without its secrets refuses to start."""
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-BASE_DIR = Path(__file__).resolve().parents[2]
+from todo_project.tests.processes import run_python
 
 
-def start_django(**env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("DJANGO_")}
-    return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        cwd=BASE_DIR,
-        # Explicit, so that a developer's .env cannot change what is tested.
-        env={
-            **clean,
-            "DJANGO_SETTINGS_MODULE": "todo_project.settings",
-            "DJANGO_DEBUG": "false",
-            "DATABASE_URL": "",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+def start_django(**env: str):
+    return run_python("-c", "import django; django.setup()", **env)
 
 
 def test_production_mode_without_secret_key_refuses_to_start():
@@ -74,27 +54,7 @@ def database_settings(**env: str) -> dict:
         "print(json.dumps({**s.DATABASES['default'], "
         "'QUERY_TIMEOUT': s.DATABASE_QUERY_TIMEOUT}, default=str))"
     )
-    inherited = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("DATABASE_", "DJANGO_"))
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=BASE_DIR,
-        env={
-            **inherited,
-            "DJANGO_SETTINGS_MODULE": "todo_project.settings",
-            "DJANGO_DEBUG": "true",
-            "DATABASE_URL": "",
-            "DATABASE_URL_DIRECT": "",
-            **env,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=True,
-    )
+    result = run_python("-c", code, check=True, **{"DJANGO_DEBUG": "true", **env})
     return json.loads(result.stdout)
 
 
