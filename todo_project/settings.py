@@ -247,7 +247,8 @@ REDIS_URL = os.environ.get("REDIS_URL", "").strip()
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's backend, reusing its Redis client (see the module).
+            "BACKEND": "todo_project.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "todo",
             # An unreachable Redis must cost little: the caller falls back.
