@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -153,13 +154,13 @@ def server():
 
 
 class CPU:
-    """CPU seconds used by the server, PostgreSQL and the load generator."""
+    """CPU seconds used by the server and by PostgreSQL."""
 
     def __init__(self, server_pid: int) -> None:
         self.server_pid = server_pid
 
-    def _groups(self, load_pids: set[int]) -> dict[str, float]:
-        totals = {"server": 0.0, "database": 0.0, "load": 0.0}
+    def sample(self) -> dict[str, float]:
+        totals = {"server": 0.0, "database": 0.0}
         server_pids = {self.server_pid} | {
             child.pid for child in psutil.Process(self.server_pid).children(True)
         }
@@ -176,48 +177,33 @@ class CPU:
                 totals["server"] += used
             elif proc.info["name"] and proc.info["name"].startswith("postgres"):
                 totals["database"] += used
-            elif proc.info["pid"] in load_pids:
-                totals["load"] += used
         return totals
 
-    @contextmanager
-    def measure(self, result: dict, load: subprocess.Popen):
-        """CPU % of one core per group while the block runs (200 = both cores)."""
-        before = self._groups({load.pid})
-        started = time.monotonic()
-        yield lambda: self._groups({load.pid})
-        after = result.pop("_cpu_after")
-        wall = time.monotonic() - started
-        result["cpu_percent"] = {
-            group: round(100 * (after[group] - before[group]) / wall)
-            for group in before
-        }
+
+def _reaped_children_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def run_load(
     command: list[str], cpu: CPU, env: dict, timeout: float
 ) -> tuple[str, dict]:
-    result: dict = {}
-    process = subprocess.Popen(
+    """Run a load generator to its end (at most `timeout` seconds); its output,
+    and the CPU % of one core (200 = both cores) each side used meanwhile."""
+    before, load_before = cpu.sample(), _reaped_children_seconds()
+    started = time.monotonic()
+    completed = subprocess.run(
         command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True,
+        text=True, timeout=timeout, check=False,
     )  # fmt: skip
-    with cpu.measure(result, process) as sample:
-        # Sample until the load generator exits: its own CPU time is readable
-        # only while it is alive, so the last sample before the end counts.
-        while True:
-            latest = sample()
-            try:
-                psutil.Process(process.pid).wait(timeout=0.5)
-                break
-            except psutil.TimeoutExpired:
-                if time.monotonic() > timeout:
-                    process.kill()
-            except psutil.NoSuchProcess:
-                break
-        result["_cpu_after"] = {**sample(), "load": latest["load"]}
-    output = process.stdout.read() if process.stdout else ""
-    return output, result
+    wall = time.monotonic() - started
+    after = cpu.sample()
+    # The load generator is this process's only child that ends in the window,
+    # so the time of reaped children grows by exactly its own.
+    used = {group: after[group] - before[group] for group in before}
+    used["load"] = _reaped_children_seconds() - load_before
+    percent = {group: round(100 * seconds / wall) for group, seconds in used.items()}
+    return completed.stdout, {"cpu_percent": percent}
 
 
 def wrk(cpu: CPU, tokens: Path, path: str, connections: int, seconds: int,
@@ -232,7 +218,7 @@ def wrk(cpu: CPU, tokens: Path, path: str, connections: int, seconds: int,
     output, result = run_load(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout=10s",
          "-s", str(ROOT / "bench" / "wrk.lua"), BASE],
-        cpu, env, time.monotonic() + seconds + 60,
+        cpu, env, seconds + 60,
     )  # fmt: skip
     match = re.search(r"BENCH_JSON (\{.*\})", output)
     if not match:
@@ -255,7 +241,7 @@ def locust(cpu: CPU, tokens: Path, users: int, seconds: int) -> dict:
          "-u", str(users), "-r", str(users // ramp), "-t", f"{seconds + ramp}s",
          "--host", BASE, "--csv", str(csv_prefix), "--reset-stats", "--only-summary",
          "--stop-timeout", "5"],
-        cpu, env, time.monotonic() + seconds + ramp + 90,
+        cpu, env, seconds + ramp + 90,
     )  # fmt: skip
     rows = (csv_prefix.with_name("locust_stats.csv")).read_text().splitlines()
     header = rows[0].split(",")
