@@ -25,8 +25,8 @@ class TaskFilter(django_filters.FilterSet):
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
-        help_text="Words that must all appear in the title or description "
-        "(case-insensitive).",
+        help_text="Words (200 characters at most) that must all appear in the "
+        "title or description (case-insensitive).",
     )
     ordering = django_filters.OrderingFilter(
         fields=["created_at", "updated_at", "title", "completed"],

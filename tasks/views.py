@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
@@ -11,7 +11,17 @@ from .serializers import LIST_FIELDS, TaskSerializer, task_row
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your tasks"),
+    list=extend_schema(
+        summary="List your tasks",
+        # The filter's own help text is lost behind its boolean schema.
+        parameters=[
+            OpenApiParameter(
+                "completed",
+                bool,
+                description="Only completed (true) or only open (false) tasks.",
+            )
+        ],
+    ),
     create=extend_schema(summary="Create a task"),
     retrieve=extend_schema(summary="Get one of your tasks"),
     update=extend_schema(summary="Replace one of your tasks"),

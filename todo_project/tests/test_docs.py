@@ -58,3 +58,12 @@ def test_docs_pages_load_their_assets_locally(path):
     assert "/static/drf_spectacular_sidecar/" in html
     assert "cdn.jsdelivr.net" not in html
     assert "https://" not in html.split("<body")[0]
+
+
+def test_every_parameter_of_the_task_list_is_described():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    parameters = schema["paths"]["/api/v1/tasks/"]["get"]["parameters"]
+
+    assert {p["name"] for p in parameters} >= {"completed", "search", "ordering"}
+    for parameter in parameters:
+        assert parameter.get("description"), parameter["name"]
