@@ -278,9 +278,10 @@ REST_FRAMEWORK = {
     # JSON in; the browsable API only for a browser that asks for HTML.
     "DEFAULT_PARSER_CLASSES": ["todo_project.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "todo_project.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "todo_project.negotiation.ContentNegotiation",
     "DEFAULT_PAGINATION_CLASS": "todo_project.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "todo_project.schema.AutoSchema",
