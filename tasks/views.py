@@ -4,6 +4,8 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
 
+from todo_project.transactions import AtomicWritesMixin
+
 from . import list_cache
 from .filters import TaskFilter
 from .models import Task
@@ -29,7 +31,7 @@ from .serializers import LIST_FIELDS, TaskSerializer, task_row
     destroy=extend_schema(summary="Delete one of your tasks"),
 )
 @extend_schema(tags=["tasks"])
-class TaskViewSet(viewsets.ModelViewSet):
+class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     """The caller's tasks; another user's task answers 404, like a missing one."""
 
     # Closed by default: every row reaches a client through get_queryset() below.

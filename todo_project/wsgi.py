@@ -1,16 +1,15 @@
-"""
-WSGI config for todo_project project.
+"""The WSGI application the server runs (scripts/serve).
 
-It exposes the WSGI callable as a module-level variable named ``application``.
-
-For more information on this file, see
 https://docs.djangoproject.com/en/5.2/howto/deployment/wsgi/
 """
 
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "todo_project.settings")
+django.setup(set_prefix=False)
 
-application = get_wsgi_application()
+from todo_project.handlers import Application  # noqa: E402  (needs the settings)
+
+application = Application()

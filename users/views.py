@@ -6,6 +6,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from todo_project.schema import ErrorSerializer
+from todo_project.transactions import AtomicWritesMixin
 
 from .authentication import BearerTokenAuthentication
 from .serializers import (
@@ -67,7 +68,7 @@ class LogoutView(KnoxLogoutView):
 
 
 @extend_schema(tags=["users"])
-class MeView(generics.RetrieveUpdateAPIView):
+class MeView(AtomicWritesMixin, generics.RetrieveUpdateAPIView):
     """The caller's own profile."""
 
     serializer_class = UserSerializer
