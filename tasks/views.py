@@ -9,7 +9,7 @@ from todo_project.transactions import AtomicWritesMixin
 from . import list_cache
 from .filters import TaskFilter
 from .models import Task
-from .serializers import LIST_FIELDS, TaskSerializer, task_row
+from .serializers import LIST_FIELDS, TaskSerializer, task_rows
 
 
 @extend_schema_view(
@@ -56,12 +56,12 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return response
 
     def _list_page(self, request) -> Response:
-        # Rows as dicts, formatted as the serializer would (see task_row).
+        # Rows as dicts, formatted as the serializer would (see task_rows).
         rows = self.filter_queryset(self.get_queryset()).values(*LIST_FIELDS)
         page = self.paginate_queryset(rows)
         if page is None:  # pagination switched off
-            return Response([task_row(row) for row in rows])
-        return self.get_paginated_response([task_row(row) for row in page])
+            return Response(task_rows(rows))
+        return self.get_paginated_response(task_rows(page))
 
     def filter_queryset(self, queryset):
         # Without parameters the filters would change nothing, but building and

