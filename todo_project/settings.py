@@ -193,6 +193,9 @@ DATABASE_QUERY_TIMEOUT = env_int(
 # The SELECT 1 that checks a new or reused connection: a server that cannot
 # answer it within the connect timeout counts as unreachable (in every process).
 DATABASE_HEALTH_CHECK_TIMEOUT = DATABASE_CONNECT_TIMEOUT
+# Seconds a reused connection may have been idle and still skip that check: the
+# server answered on it just now (0: check at the start of every request).
+DATABASE_HEALTH_CHECK_AFTER = env_int("DATABASE_HEALTH_CHECK_AFTER", 1)
 # What a 503 for an unreachable database tells clients to wait, in seconds.
 DATABASE_RETRY_AFTER = env_int("DATABASE_RETRY_AFTER", 5)
 

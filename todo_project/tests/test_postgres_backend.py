@@ -71,3 +71,43 @@ def test_no_server_side_cursors_and_no_prepared_statements(postgres_only):
 
     assert connection.settings_dict["DISABLE_SERVER_SIDE_CURSORS"] is True
     assert connection.connection.prepare_threshold is None
+
+
+def _terminate_backend_of(connection) -> None:
+    pid = connection.connection.info.backend_pid
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+
+
+@pytest.mark.parametrize(("check_after", "replaced"), [(0, True), (60, False)])
+def test_a_reused_connection_is_checked_unless_it_answered_just_now(
+    second_connection, settings, check_after, replaced
+):
+    settings.DATABASE_HEALTH_CHECK_AFTER = check_after
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    _terminate_backend_of(second_connection)
+    dropped = second_connection.connection
+    second_connection.health_check_done = False  # a new request begins
+
+    second_connection.close_if_health_check_failed()
+
+    # Checked: the dead connection is closed, and the next query reconnects.
+    assert (second_connection.connection is not dropped) is replaced
+    if replaced:
+        with second_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            assert cursor.fetchone() == (1,)
+
+
+def test_an_idle_connection_is_checked(second_connection, settings):
+    settings.DATABASE_HEALTH_CHECK_AFTER = 1
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    _terminate_backend_of(second_connection)
+    time.sleep(1.1)
+    second_connection.health_check_done = False
+
+    second_connection.close_if_health_check_failed()
+
+    assert second_connection.connection is None
