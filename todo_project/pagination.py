@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
@@ -16,7 +17,11 @@ class CountingPaginator(Paginator):
     """
 
     def page(self, number):
-        if "count" in self.__dict__ or not self._countable():
+        if (
+            "count" in self.__dict__
+            or not settings.API_OPTIMIZATIONS
+            or not self._countable()
+        ):
             return super().page(number)
         number = self.validate_number_format(number)
         bottom = (number - 1) * self.per_page

@@ -56,7 +56,7 @@ def test_pages_out_of_range_fail_as_in_django(tasks, number, error):
         CountingPaginator(tasks, 3).page(number)
 
 
-def test_distinct_and_orphans_fall_back_to_a_separate_count(tasks):
+def test_distinct_orphans_and_the_switch_fall_back_to_a_separate_count(tasks, settings):
     for paginator in (
         CountingPaginator(tasks.distinct(), 3),
         CountingPaginator(tasks, 3, orphans=1),
@@ -66,6 +66,11 @@ def test_distinct_and_orphans_fall_back_to_a_separate_count(tasks):
             list(page)
         assert len(queries) == 2
         assert page.paginator.count == 7
+
+    settings.API_OPTIMIZATIONS = False
+    with CaptureQueriesContext(connection) as queries:
+        list(CountingPaginator(tasks, 3).page(1))
+    assert len(queries) == 2
 
 
 def test_the_api_page_reports_the_count_and_links(auth_client, user):

@@ -109,3 +109,34 @@ def test_management_commands_fall_back_to_database_url():
     db = database_settings(DATABASE_URL=POOLED, DJANGO_PROCESS="management")
 
     assert db["HOST"] == "ep-x-pooler.neon.tech"
+
+
+@pytest.mark.parametrize("optimized", ["true", "false"])
+def test_one_switch_turns_the_api_optimizations_off(optimized):
+    code = (
+        "import json, django; django.setup(); from django.conf import settings as s; "
+        "f = s.REST_FRAMEWORK; print(json.dumps([s.API_TOKEN_CACHE, s.API_LIST_CACHE, "
+        "s.DATABASE_HEALTH_CHECK_AFTER, s.API_MIDDLEWARE == s.MIDDLEWARE, "
+        "f['DEFAULT_RENDERER_CLASSES'][0], f['DEFAULT_CONTENT_NEGOTIATION_CLASS']]))"
+    )
+    result = run_python(
+        "-c",
+        code,
+        DJANGO_DEBUG="true",
+        REDIS_URL="redis://127.0.0.1:6379/15",
+        API_OPTIMIZATIONS=optimized,
+    )
+
+    assert result.returncode == 0, result.stderr
+    if optimized == "true":
+        assert json.loads(result.stdout) == [
+            True, True, 1, False,
+            "todo_project.renderers.JSONRenderer",
+            "todo_project.negotiation.ContentNegotiation",
+        ]  # fmt: skip
+    else:
+        assert json.loads(result.stdout) == [
+            False, False, 0, True,
+            "rest_framework.renderers.JSONRenderer",
+            "rest_framework.negotiation.DefaultContentNegotiation",
+        ]  # fmt: skip

@@ -29,6 +29,15 @@ def test_reads_run_outside_a_transaction(auth_client, user):
         assert not any(seen), path
 
 
+def test_without_the_optimizations_reads_take_a_transaction(auth_client, settings):
+    settings.API_OPTIMIZATIONS = False
+
+    seen = in_transaction_per_query(lambda: auth_client.get("/api/v1/tasks/"))
+
+    assert seen
+    assert all(seen)
+
+
 @pytest.mark.parametrize("method", ["post", "patch", "delete"])
 def test_writes_run_in_one_transaction(auth_client, user, method):
     task = TaskFactory(owner=user)
