@@ -8,7 +8,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from users.models import User
 
 from . import list_cache
-from .models import Task
+from .models import Tag, Task
 
 # Owners matched by a search word that are inlined into the task query as ids.
 MAX_OWNER_IDS = 1000
@@ -40,17 +40,41 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
+class ListCacheAdmin(admin.ModelAdmin):
+    """Every write from here invalidates the owners' cached task lists (a tag's
+    name shows in its tasks)."""
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        list_cache.changed(obj.owner_id)
+        if change and "owner" in form.changed_data:
+            list_cache.changed(form.initial["owner"])
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        list_cache.changed(obj.owner_id)
+
+    def delete_queryset(self, request, queryset) -> None:
+        super().delete_queryset(request, queryset)
+        list_cache.changed_all()
+
+
 @admin.register(Task)
-class TaskAdmin(admin.ModelAdmin):
+class TaskAdmin(ListCacheAdmin):
     """Tasks for operators: find, inspect and correct them."""
 
-    list_display = ["title", "owner", "completed", "created_at", "updated_at"]
-    list_filter = ["completed", "created_at"]
+    list_display = [
+        "title", "owner", "completed", "priority", "due_by", "created_at", "updated_at"
+    ]  # fmt: skip
+    list_filter = ["completed", "priority", "created_at"]
     search_fields = ["title", "description", "owner__username", "owner__email"]
     list_select_related = ["owner"]
     autocomplete_fields = ["owner"]
-    readonly_fields = ["completed_at", "created_at", "updated_at"]
-    fields = ["owner", "title", "description", "completed", *readonly_fields]
+    readonly_fields = ["tag_list", "completed_at", "created_at", "updated_at"]
+    fields = [
+        "owner", "title", "description", "completed", "priority", "due_at",
+        "due_date", *readonly_fields,
+    ]  # fmt: skip
     date_hierarchy = "created_at"
     # The primary key follows creation order and has an index; sorting a million
     # rows by created_at would not.
@@ -61,6 +85,12 @@ class TaskAdmin(admin.ModelAdmin):
     # Counts beside each filter choice would be a full count per choice.
     show_facets = admin.ShowFacets.NEVER
     actions = ["mark_completed", "mark_not_completed"]
+
+    @admin.display(description="tags")
+    def tag_list(self, task: Task) -> str:
+        # Read-only here: a task may only carry its owner's tags, which the API
+        # and the tag admin manage.
+        return ", ".join(sorted(task.tags.values_list("name", flat=True))) or "-"
 
     def get_search_results(self, request, queryset, search_term):
         # Django ORs the four search fields across the join to users, a shape no
@@ -81,21 +111,6 @@ class TaskAdmin(admin.ModelAdmin):
                 | Q(owner__in=owners if len(owner_ids) > MAX_OWNER_IDS else owner_ids)
             )
         return queryset, False
-
-    # Every write from here invalidates the owners' cached task lists.
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        list_cache.changed(obj.owner_id)
-        if change and "owner" in form.changed_data:
-            list_cache.changed(form.initial["owner"])
-
-    def delete_model(self, request, obj) -> None:
-        super().delete_model(request, obj)
-        list_cache.changed(obj.owner_id)
-
-    def delete_queryset(self, request, queryset) -> None:
-        super().delete_queryset(request, queryset)
-        list_cache.changed_all()
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
@@ -120,3 +135,14 @@ class TaskAdmin(admin.ModelAdmin):
 
 def _tasks(count: int) -> str:
     return f"{count} task" if count == 1 else f"{count} tasks"
+
+
+@admin.register(Tag)
+class TagAdmin(ListCacheAdmin):
+    """Tags for operators: find one by name or owner, rename or delete it."""
+
+    list_display = ["name", "owner", "created_at"]
+    search_fields = ["name", "owner__username", "owner__email"]
+    list_select_related = ["owner"]
+    autocomplete_fields = ["owner"]
+    ordering = ["-id"]

@@ -1,9 +1,11 @@
 import django_filters
-from django.db.models import Q, QuerySet
+from django import forms
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import Task
+from .models import TAG_NAME_MAX_LENGTH, Priority, Task
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -16,21 +18,101 @@ class BooleanFilter(django_filters.TypedChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class NamesField(forms.Field):
+    """Every value of a repeated query parameter (`?tag=a&tag=b`)."""
+
+    widget = forms.SelectMultiple
+
+    def to_python(self, value) -> list[str]:
+        names = [name.strip() for name in value or []]
+        for name in names:
+            if not name or len(name) > TAG_NAME_MAX_LENGTH:
+                raise forms.ValidationError(
+                    f"Tag names are 1 to {TAG_NAME_MAX_LENGTH} characters."
+                )
+        return names
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string"}})
+class AllTagsFilter(django_filters.Filter):
+    """Tasks that carry every one of the tags named (ignoring case)."""
+
+    field_class = NamesField
+
+    def filter(self, qs: QuerySet[Task], value: list[str]) -> QuerySet[Task]:
+        through = Task.tags.through.objects
+        for name in value:
+            qs = qs.filter(
+                Exists(through.filter(task=OuterRef("pk"), tag__name__iexact=name))
+            )
+        return qs
+
+
+class TaskOrderingFilter(django_filters.OrderingFilter):
+    """django-filter's ordering, with tasks without a deadline last either way."""
+
+    def get_ordering_value(self, param: str):
+        value = super().get_ordering_value(param)
+        if value.lstrip("-") != "due_by":
+            return value
+        if value.startswith("-"):
+            return F("due_by").desc(nulls_last=True)
+        return F("due_by").asc(nulls_last=True)
+
+
 class TaskFilter(django_filters.FilterSet):
     """Query parameters of the task list; an invalid value is a 400, never ignored."""
 
     completed = BooleanFilter(
         help_text="Only completed (true) or only open (false) tasks."
     )
+    priority = django_filters.TypedChoiceFilter(
+        choices=[(label, label) for label in Priority.labels],
+        coerce=lambda label: Priority.values[Priority.labels.index(label)],
+        help_text="Only tasks of this priority.",
+    )
+    tag = AllTagsFilter(
+        help_text="Only tasks with this tag (ignoring case); repeat it for tasks "
+        "that have all the tags given."
+    )
+    due_before = django_filters.IsoDateTimeFilter(
+        field_name="due_by",
+        lookup_expr="lt",
+        help_text="Only tasks due before this time (ISO 8601). A task with a "
+        "due_date is due by the end of that day, UTC.",
+    )
+    due_after = django_filters.IsoDateTimeFilter(
+        field_name="due_by",
+        lookup_expr="gte",
+        help_text="Only tasks due at or after this time (ISO 8601).",
+    )
+    overdue = BooleanFilter(
+        method="filter_overdue",
+        help_text="true: open tasks whose deadline has passed; false: all others.",
+    )
+    has_due = BooleanFilter(
+        field_name="due_by",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="Only tasks with (true) or without (false) a deadline.",
+    )
     search = django_filters.CharFilter(
         method="filter_search",
         max_length=200,
         help_text="Words (200 characters at most) that must all appear in the "
-        "title or description (case-insensitive).",
+        "title, the description or a tag name (case-insensitive).",
     )
-    ordering = django_filters.OrderingFilter(
-        fields=["created_at", "updated_at", "title", "completed"],
-        help_text="Sort field; prefix with - for descending. Default: -created_at.",
+    ordering = TaskOrderingFilter(
+        fields=[
+            "created_at",
+            "updated_at",
+            "title",
+            "completed",
+            "priority",
+            ("due_by", "due_at"),
+        ],
+        help_text="Sort field; prefix with - for descending. Default: -created_at. "
+        "due_at sorts tasks without a deadline last, either way.",
     )
 
     class Meta:
@@ -46,12 +128,21 @@ class TaskFilter(django_filters.FilterSet):
             cls._form_class = super().get_form_class()
         return cls._form_class
 
+    def filter_overdue(
+        self, queryset: QuerySet[Task], name: str, value: bool
+    ) -> QuerySet[Task]:
+        overdue = Q(completed=False, due_by__lt=timezone.now())
+        return queryset.filter(overdue) if value else queryset.exclude(overdue)
+
     def filter_search(
         self, queryset: QuerySet[Task], name: str, value: str
     ) -> QuerySet[Task]:
+        tagged = Task.tags.through.objects
         for word in value.split():
             queryset = queryset.filter(
-                Q(title__icontains=word) | Q(description__icontains=word)
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Exists(tagged.filter(task=OuterRef("pk"), tag__name__icontains=word))
             )
         return queryset
 

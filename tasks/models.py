@@ -1,11 +1,16 @@
+from datetime import UTC, date, datetime, time, timedelta
+
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Length, Replace, Trim
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Length, Lower, Replace, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
+TAG_NAME_MAX_LENGTH = 50
+TAGS_PER_TASK = 20
 
 
 def _whitespace_as_spaces(field: str):
@@ -20,7 +25,30 @@ def _whitespace_as_spaces(field: str):
     return expression
 
 
+class JSONGroupArray(models.Aggregate):
+    """A group's values as one JSON array (JSON_AGG; SQLite: JSON_GROUP_ARRAY)."""
+
+    function = "JSON_GROUP_ARRAY"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler, connection, function="JSONB_AGG", **extra_context
+        )
+
+
 class TaskQuerySet(models.QuerySet):
+    def with_tag_names(self):
+        """Each task's tag names as `tag_names` (None without tags), read in
+        the task's own query rather than one more per task or per page."""
+        names = (
+            Task.tags.through.objects.filter(task=OuterRef("pk"))
+            .values("task")
+            .annotate(names=JSONGroupArray("tag__name"))
+            .values("names")
+        )
+        return self.annotate(tag_names=Subquery(names))
+
     def open(self):
         return self.filter(completed=False)
 
@@ -42,6 +70,47 @@ class TaskQuerySet(models.QuerySet):
         )
 
 
+class Priority(models.IntegerChoices):
+    """Stored as a number so that sorting by it sorts by importance."""
+
+    NONE = 0, "none"
+    LOW = 1, "low"
+    MEDIUM = 2, "medium"
+    HIGH = 3, "high"
+
+
+class Tag(models.Model):
+    """A user's label for tasks; its name is unique per user, ignoring case."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tags",
+        db_index=False,  # the unique (owner, lower(name)) index leads with owner
+    )
+    name = models.CharField(max_length=TAG_NAME_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="tag_owner_name_unique",
+                violation_error_message="You already have a tag with this name.",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim(_whitespace_as_spaces("name"))), 0),
+                name="tag_name_not_blank",
+                violation_error_message="Tag names may not be blank.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Task(models.Model):
     """One thing a user means to do."""
 
@@ -60,10 +129,24 @@ class Task(models.Model):
     )
     completed = models.BooleanField(default=False)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The database's default too, for rows written outside the ORM (COPY).
+    priority = models.PositiveSmallIntegerField(
+        choices=Priority.choices, default=Priority.NONE, db_default=Priority.NONE
+    )
+    # A deadline at a moment, or an all-day one on a date; never both.
+    due_at = models.DateTimeField(null=True, blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    # The moment either one means (an all-day task is due by the end of its day,
+    # UTC): what the due filters and the due ordering compare. Kept by save().
+    due_by = models.DateTimeField(null=True, blank=True, editable=False)
+    tags = models.ManyToManyField(Tag, related_name="tasks", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = TaskQuerySet.as_manager()
+
+    # Set on tasks read with TaskQuerySet.with_tag_names(), not a column.
+    tag_names: list[str] | None
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -72,6 +155,8 @@ class Task(models.Model):
             models.Index(
                 fields=["owner", "-created_at", "-id"], name="task_owner_created_idx"
             ),
+            # Due soonest first, and the due filters (overdue, due_before, ...).
+            models.Index(fields=["owner", "due_by"], name="task_owner_due_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -85,6 +170,17 @@ class Task(models.Model):
                 name="task_completed_at_matches_completed",
                 violation_error_message="completed_at is set exactly when completed.",
             ),
+            models.CheckConstraint(
+                condition=models.Q(due_at__isnull=True)
+                | models.Q(due_date__isnull=True),
+                name="task_due_at_or_due_date",
+                violation_error_message="A due time or a due date, never both.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(priority__in=Priority.values),
+                name="task_priority_known",
+                violation_error_message="Unknown priority.",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -97,10 +193,24 @@ class Task(models.Model):
             self.completed_at = timezone.now()
         elif not self.completed:
             self.completed_at = None
+        self.due_by = due_by(self.due_at, self.due_date)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "completed" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "completed_at"}
+        if update_fields is not None:
+            if "completed" in update_fields:
+                update_fields = {*update_fields, "completed_at"}
+            if {"due_at", "due_date"} & set(update_fields):
+                update_fields = {*update_fields, "due_by"}
+            kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
+
+
+def due_by(due_at: datetime | None, due_date: date | None) -> datetime | None:
+    """When a task is due: its due time, or the end (UTC) of its due date."""
+    if due_at is not None:
+        return due_at
+    if due_date is not None:
+        return datetime.combine(due_date + timedelta(days=1), time.min, tzinfo=UTC)
+    return None
 
 
 def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:
@@ -109,6 +219,8 @@ def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:
     bulk_create stamps auto_now and auto_now_add fields with the current time (on
     the very objects passed in); imports and seeds carry their own history.
     """
+    for task in tasks:
+        task.due_by = due_by(task.due_at, task.due_date)
     stamps = [(task.created_at, task.updated_at) for task in tasks]
     created = Task.objects.bulk_create(tasks, batch_size=1000)
     for task, (created_at, updated_at) in zip(created, stamps, strict=True):

@@ -6,7 +6,53 @@ from rest_framework.settings import api_settings
 
 from todo_project.fields import StrictBooleanField, StrictCharField
 
-from .models import DESCRIPTION_MAX_LENGTH, TITLE_MAX_LENGTH, Task
+from .models import (
+    DESCRIPTION_MAX_LENGTH,
+    TAG_NAME_MAX_LENGTH,
+    TAGS_PER_TASK,
+    TITLE_MAX_LENGTH,
+    Priority,
+    Tag,
+    Task,
+)
+from .tags import tags_named
+
+
+class PriorityField(serializers.ChoiceField):
+    """A priority by name ("none", "low", "medium", "high"), stored as its rank."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=Priority.labels, **kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        label = super().to_internal_value(data)
+        return Priority.values[Priority.labels.index(label)]
+
+    def to_representation(self, value):
+        return Priority(value).label
+
+
+class TagNamesField(serializers.ListField):
+    """A task's tags by name, matched to the caller's tags ignoring case (new
+    names become new tags); listed in alphabetical order."""
+
+    child = StrictCharField(max_length=TAG_NAME_MAX_LENGTH)
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", TAGS_PER_TASK)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        names = super().to_internal_value(data)
+        unique: dict[str, str] = {}
+        for name in names:
+            unique.setdefault(name.lower(), name)
+        return list(unique.values())
+
+    def to_representation(self, value):
+        return sorted(value or [], key=str.lower)
 
 
 class TaskSerializer(serializers.ModelSerializer):
@@ -23,6 +69,10 @@ class TaskSerializer(serializers.ModelSerializer):
         required=False,
     )
     completed = StrictBooleanField(required=False)
+    priority = PriorityField(required=False)
+    due_at = serializers.DateTimeField(allow_null=True, required=False)
+    due_date = serializers.DateField(allow_null=True, required=False)
+    tags = TagNamesField(required=False, source="tag_names")
 
     class Meta:
         model = Task
@@ -32,6 +82,10 @@ class TaskSerializer(serializers.ModelSerializer):
             "description",
             "completed",
             "completed_at",
+            "priority",
+            "due_at",
+            "due_date",
+            "tags",
             "created_at",
             "updated_at",
         ]
@@ -41,14 +95,65 @@ class TaskSerializer(serializers.ModelSerializer):
         # PUT replaces the task: a field it leaves out goes back to its default
         # rather than keeping the old value (PATCH is for changing some fields).
         if self.instance is not None and not self.partial:
-            attrs.setdefault("description", "")
-            attrs.setdefault("completed", False)
+            for name, default in PUT_DEFAULTS.items():
+                attrs.setdefault(name, default)
+
+        # A PATCH changes only what it sends, so the task as it would be after
+        # it must not have both deadlines.
+        def after(name: str):
+            if name in attrs or self.instance is None:
+                return attrs.get(name)
+            return getattr(self.instance, name)
+
+        if after("due_at") is not None and after("due_date") is not None:
+            raise serializers.ValidationError(
+                {"due_date": "A task has a due time (due_at) or a due date, not both."}
+            )
         return attrs
 
+    def create(self, validated_data: dict) -> Task:
+        names = validated_data.pop("tag_names", None)
+        task = super().create(validated_data)
+        self._set_tags(task, names or [])
+        return task
 
-LIST_FIELDS = TaskSerializer.Meta.fields
+    def update(self, instance: Task, validated_data: dict) -> Task:
+        names = validated_data.pop("tag_names", None)
+        task = super().update(instance, validated_data)
+        if names is not None:
+            self._set_tags(task, names)
+        return task
+
+    def _set_tags(self, task: Task, names: list[str]) -> None:
+        tags = tags_named(task.owner, names)
+        task.tags.set(tags)
+        task.tag_names = [tag.name for tag in tags]
+
+    def to_representation(self, instance: Task) -> dict:
+        if not hasattr(instance, "tag_names"):  # not read with with_tag_names()
+            instance.tag_names = [tag.name for tag in instance.tags.all()]
+        if instance.tag_names is None:  # no tags: the subquery found no row
+            instance.tag_names = []
+        return super().to_representation(instance)
+
+
+# What PUT sets a field it leaves out to.
+PUT_DEFAULTS = {
+    "description": "",
+    "completed": False,
+    "priority": Priority.NONE,
+    "due_at": None,
+    "due_date": None,
+    "tag_names": [],
+}
+
+
+# The columns of a list row; tags come as `tag_names` (TaskQuerySet.with_tag_names).
+LIST_FIELDS = [name for name in TaskSerializer.Meta.fields if name != "tags"] + [
+    "tag_names"
+]
 _DATETIME = serializers.DateTimeField()
-_TIMESTAMPS = ("completed_at", "created_at", "updated_at")
+_TIMESTAMPS = ("completed_at", "due_at", "created_at", "updated_at")
 
 
 def task_rows(rows: Iterable[dict]) -> list[dict]:
@@ -74,8 +179,33 @@ def task_rows(rows: Iterable[dict]) -> list[dict]:
                 row[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
             else:
                 row[name] = _DATETIME.to_representation(value)
+        row["priority"] = Priority(row["priority"]).label
+        if row["due_date"] is not None:
+            row["due_date"] = row["due_date"].isoformat()
+        row["tags"] = sorted(row.pop("tag_names") or [], key=str.lower)
         result.append(row)
     return result
+
+
+class TagSerializer(serializers.ModelSerializer):
+    """One of the caller's tags, with how many of the caller's tasks carry it."""
+
+    name = StrictCharField(max_length=TAG_NAME_MAX_LENGTH)
+    task_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Tag
+        fields = ["id", "name", "task_count", "created_at"]
+        read_only_fields = ["id", "created_at"]
+
+    def validate_name(self, name: str) -> str:
+        owner = self.context["request"].user
+        clash = Tag.objects.filter(owner=owner, name__iexact=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise serializers.ValidationError("You already have a tag with this name.")
+        return name
 
 
 class TaskTransferSerializer(TaskSerializer):

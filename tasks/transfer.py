@@ -1,7 +1,8 @@
 """Task files: what export_tasks writes and import_tasks reads, JSON or CSV.
 
 JSON is {"version": 1, "tasks": [...]} (a bare list of tasks is read too); CSV
-has one header row. Both carry the fields of TaskTransferSerializer.
+has one header row (tags as a JSON array in one cell). Both carry the fields of
+TaskTransferSerializer.
 """
 
 import csv
@@ -50,16 +51,17 @@ def write_csv(rows: Iterable[dict], out: Writer) -> int:
     writer.writeheader()
     count = 0
     for row in rows:
-        writer.writerow(
-            {
-                key: ("true" if value else "false")
-                if isinstance(value, bool)
-                else ("" if value is None else value)
-                for key, value in row.items()
-            }
-        )
+        writer.writerow({key: _csv_cell(value) for key, value in row.items()})
         count += 1
     return count
+
+
+def _csv_cell(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):  # tags: a JSON array, whatever the names hold
+        return json.dumps(value, ensure_ascii=False) if value else ""
+    return "" if value is None else value
 
 
 # Reading: (line number, raw row) pairs, for error messages that point at the file
@@ -100,6 +102,11 @@ def _from_csv(row: dict) -> dict:
         if key == "completed":
             lowered = value.strip().lower()
             data[key] = {"true": True, "false": False}.get(lowered, value)
+        elif key == "tags":
+            try:
+                data[key] = json.loads(value)
+            except json.JSONDecodeError:
+                data[key] = value  # refused by the serializer: not a list
         else:
             data[key] = value
     return data

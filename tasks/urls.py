@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from .views import TaskViewSet
+from .views import TagViewSet, TaskViewSet
 
 
 class Router(DefaultRouter):
@@ -11,5 +11,6 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("tasks", TaskViewSet, basename="task")
+router.register("tags", TagViewSet, basename="tag")
 
 urlpatterns = router.urls

@@ -1,5 +1,8 @@
+from django.db.models import Count
+from django.db.models.functions import Lower
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
@@ -7,20 +10,27 @@ from rest_framework.serializers import BaseSerializer
 from todo_project.transactions import AtomicWritesMixin
 
 from . import list_cache
-from .filters import TaskFilter
-from .models import Task
-from .serializers import LIST_FIELDS, TaskSerializer, task_rows
+from .filters import BooleanFilter, TaskFilter
+from .models import Tag, Task
+from .serializers import LIST_FIELDS, TagSerializer, TaskSerializer, task_rows
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="List your tasks",
-        # The filter's own help text is lost behind its boolean schema.
+        # A filter's help text is lost behind a schema of its own.
         parameters=[
+            OpenApiParameter(name, bool, description=filter_.extra["help_text"])
+            for name, filter_ in TaskFilter.base_filters.items()
+            if isinstance(filter_, BooleanFilter)
+        ]
+        + [
             OpenApiParameter(
-                "completed",
-                bool,
-                description="Only completed (true) or only open (false) tasks.",
+                "tag",
+                str,
+                many=True,
+                explode=True,
+                description=TaskFilter.base_filters["tag"].extra["help_text"],
             )
         ],
     ),
@@ -40,7 +50,7 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     filterset_class = TaskFilter
 
     def get_queryset(self):
-        return self.request.user.tasks.all()
+        return self.request.user.tasks.with_tag_names()
 
     def list(self, request, *args, **kwargs) -> Response:
         # Only the default view (no parameters) is cached: it is what clients
@@ -82,7 +92,68 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         instance.delete()
         list_cache.changed(self.request.user.pk)
 
+    @extend_schema(
+        summary="Complete one of your tasks",
+        description="Safe to retry: completing a completed task changes nothing "
+        "and keeps its first completed_at.",
+        request=None,
+    )
+    @action(detail=True, methods=["post"])
+    def complete(self, request, pk=None) -> Response:
+        return self._set_completed(True)
+
+    @extend_schema(
+        summary="Reopen one of your tasks",
+        description="Safe to retry: reopening an open task changes nothing.",
+        request=None,
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, pk=None) -> Response:
+        return self._set_completed(False)
+
+    def _set_completed(self, completed: bool) -> Response:
+        task = self.get_object()
+        if task.completed != completed:
+            task.completed = completed
+            task.save()  # stamps or clears completed_at
+            list_cache.changed(self.request.user.pk)
+        return Response(self.get_serializer(task).data)
+
     def get_success_headers(self, data) -> dict[str, str]:
         return {
             "Location": reverse("task-detail", args=[data["id"]], request=self.request)
         }
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your tags, with how many tasks carry each"),
+    create=extend_schema(summary="Create a tag"),
+    retrieve=extend_schema(summary="Get one of your tags"),
+    update=extend_schema(summary="Rename one of your tags"),
+    partial_update=extend_schema(summary="Rename one of your tags"),
+    destroy=extend_schema(summary="Delete a tag (its tasks stay, without it)"),
+)
+@extend_schema(tags=["tags"])
+class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+    """The caller's tags; another user's tag answers 404, like a missing one."""
+
+    queryset = Tag.objects.none()
+    serializer_class = TagSerializer
+    pagination_class = None  # a user has a handful of tags, not pages of them
+
+    def get_queryset(self):
+        # Meta.ordering does not apply to a query that aggregates.
+        tags = self.request.user.tags.annotate(task_count=Count("tasks"))
+        return tags.order_by(Lower("name"), "id")
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        tag = serializer.save(owner=self.request.user)
+        tag.task_count = 0
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        serializer.save()
+        list_cache.changed(self.request.user.pk)  # the tasks show the new name
+
+    def perform_destroy(self, instance: Tag) -> None:
+        instance.delete()
+        list_cache.changed(self.request.user.pk)

@@ -4,7 +4,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from tasks.admin import EstimatedCountPaginator
-from tasks.models import Task
+from tasks.models import Priority, Tag, Task
+from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users.tests.factories import UserFactory
 
@@ -101,6 +102,7 @@ def test_admin_keeps_a_description_exactly_as_written(operator_client):
             "title": task.title,
             "description": "  indented\n",
             "completed": "on",
+            "priority": 0,
         },
     )
 
@@ -148,7 +150,13 @@ def test_admin_refuses_a_blank_title_like_the_api(operator_client, title):
 
     response = operator_client.post(
         f"/admin/tasks/task/{task.pk}/change/",
-        {"owner": task.owner.pk, "title": title, "description": "", "completed": ""},
+        {
+            "owner": task.owner.pk,
+            "title": title,
+            "description": "",
+            "completed": "",
+            "priority": 0,
+        },
     )
 
     assert response.status_code == 200  # the form again, with its error
@@ -208,3 +216,23 @@ def test_only_staff_reach_the_admin():
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_operators_see_a_tasks_tags_and_can_rename_a_tag(operator_client):
+    task = TaskFactory(priority=Priority.HIGH)
+    task.tags.set(tags_named(task.owner, ["work", "home"]))
+    work = Tag.objects.get(name="work")
+
+    page = operator_client.get(f"/admin/tasks/task/{task.pk}/change/")
+    tags = operator_client.get("/admin/tasks/tag/?q=work")
+    renamed = operator_client.post(
+        f"/admin/tasks/tag/{work.pk}/change/",
+        {"owner": task.owner.pk, "name": "job"},
+    )
+
+    assert page.status_code == 200
+    assert "home, work" in page.content.decode()
+    assert tags.status_code == 200
+    assert "work" in tags.content.decode()
+    assert renamed.status_code == 302
+    assert sorted(task.tags.values_list("name", flat=True)) == ["home", "job"]

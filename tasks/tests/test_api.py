@@ -19,6 +19,10 @@ def as_json(task: Task) -> dict:
         "description": task.description,
         "completed": task.completed,
         "completed_at": iso(task.completed_at),
+        "priority": task.get_priority_display(),
+        "due_at": iso(task.due_at),
+        "due_date": task.due_date.isoformat() if task.due_date else None,
+        "tags": sorted(task.tags.values_list("name", flat=True), key=str.lower),
         "created_at": iso(task.created_at),
         "updated_at": iso(task.updated_at),
     }

@@ -16,6 +16,7 @@ from rest_framework.test import APIClient
 
 from tasks import transfer
 from tasks.models import Task
+from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users.models import User
 from users.tests.factories import UserFactory
@@ -260,10 +261,17 @@ def test_purge_refuses_mistakes(history, args):
 
 
 def snapshot(user) -> list[tuple]:
-    # Every field an export carries (the JSON test below names them one by one).
-    fields = transfer.FIELDS
-    return list(user.tasks.order_by("created_at", "id").values_list(*fields))
+    # Every field an export carries (the JSON test below names them one by one);
+    # tags by name, as ids differ between users.
+    fields = [name for name in transfer.FIELDS if name != "tags"]
+    tasks = user.tasks.order_by("created_at", "id")
+    return [
+        (*values, sorted(task.tags.values_list("name", flat=True)))
+        for values, task in zip(tasks.values_list(*fields), tasks, strict=True)
+    ]
 
+
+AWKWARD_TAGS = ['comma, "quote"', "Ünï ✓"]
 
 AWKWARD_TEXT = [
     ('Quotes " and, commas', "line\nbreak"),
@@ -287,7 +295,11 @@ def test_export_then_import_loses_nothing(tmp_path, file_format):
             created_at=stamp,
             updated_at=stamp + timedelta(hours=1),
             completed_at=stamp + timedelta(minutes=30) if n % 2 == 0 else None,
+            priority=n % 4,
+            due_at=stamp + timedelta(days=3) if n % 3 == 1 else None,
+            due_date=(stamp + timedelta(days=5)).date() if n % 3 == 2 else None,
         )
+        task.tags.set(tags_named(source, AWKWARD_TAGS[: n % 3]))
     path = tmp_path / f"tasks.{file_format}"
 
     run("export_tasks", "--user", source.username, "--output", str(path))
@@ -306,7 +318,8 @@ def test_export_to_stdout_is_a_json_document():
     assert document["version"] == 1
     assert len(document["tasks"]) == 2
     assert set(document["tasks"][0]) == {
-        "title", "description", "completed", "completed_at", "created_at", "updated_at"
+        "title", "description", "completed", "completed_at", "priority", "due_at",
+        "due_date", "tags", "created_at", "updated_at",
     }  # fmt: skip
 
 

@@ -97,7 +97,7 @@ def test_admin_edits_and_bulk_actions_show_in_the_next_list(client, owner):
 
     operator.post(
         f"/admin/tasks/task/{task.pk}/change/",
-        {"owner": owner.pk, "title": "After", "description": ""},
+        {"owner": owner.pk, "title": "After", "description": "", "priority": 0},
     )
     assert titles(client) == ["After"]
 

@@ -31,7 +31,7 @@ def test_schema_endpoint_is_open_and_documents_auth_and_errors():
         for path, by_method in schema["paths"].items()
         for method, operation in by_method.items()
     ]
-    assert len(operations) == 11
+    assert len(operations) == 19
     for method, path, operation in operations:
         where = f"{method} {path}"
         codes = set(operation["responses"])
@@ -64,6 +64,9 @@ def test_every_parameter_of_the_task_list_is_described():
     schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
     parameters = schema["paths"]["/api/v1/tasks/"]["get"]["parameters"]
 
-    assert {p["name"] for p in parameters} >= {"completed", "search", "ordering"}
+    assert {p["name"] for p in parameters} >= {
+        "completed", "search", "ordering", "priority", "tag", "due_before",
+        "due_after", "overdue", "has_due",
+    }  # fmt: skip
     for parameter in parameters:
         assert parameter.get("description"), parameter["name"]

@@ -31,7 +31,7 @@ class Command(BaseCommand):
     ):
         owner = user_from_option(user)
         file_format = transfer.format_for(output or "", format)
-        tasks = owner.tasks.order_by("created_at", "id")
+        tasks = owner.tasks.with_tag_names().order_by("created_at", "id")
         # .iterator() fetches in chunks, so a large export stays small in memory.
         rows = (TaskTransferSerializer(task).data for task in tasks.iterator(2000))
         write = transfer.write_csv if file_format == "csv" else transfer.write_json

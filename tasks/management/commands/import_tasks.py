@@ -7,6 +7,7 @@ from tasks import list_cache, transfer
 from tasks.management.users import user_from_option
 from tasks.models import Task, bulk_create_keeping_timestamps
 from tasks.serializers import TaskTransferSerializer
+from tasks.tags import tags_named
 
 # How many bad rows to list before summarising the rest.
 MAX_REPORTED = 50
@@ -35,11 +36,13 @@ class Command(BaseCommand):
         except transfer.FileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
 
-        tasks, problems = [], []
+        tasks, tag_names, problems = [], [], []
         for line, row in rows:
             serializer = TaskTransferSerializer(data=row)
             if serializer.is_valid():
-                tasks.append(Task(owner=owner, **serializer.validated_data))
+                fields = dict(serializer.validated_data)
+                tag_names.append(fields.pop("tag_names", []))
+                tasks.append(Task(owner=owner, **fields))
             else:
                 problems.extend(_describe(line, serializer.errors))
         if problems:
@@ -52,6 +55,7 @@ class Command(BaseCommand):
 
         with transaction.atomic():
             created = bulk_create_keeping_timestamps(tasks)
+            _tag(owner, created, tag_names)
             list_cache.changed(owner.pk)
         self.stdout.write(
             self.style.SUCCESS(f"Imported {len(created)} tasks for {owner.username}.")
@@ -77,3 +81,17 @@ def _describe(line: int, errors) -> list[str]:
         f"line {line}: {field}: {' '.join(map(str, messages))}"
         for field, messages in errors.items()
     ]
+
+
+def _tag(owner, tasks: list[Task], names: list[list[str]]) -> None:
+    """Give each imported task its tags (the owner's, created where missing)."""
+    every_name = list({name.lower(): name for row in names for name in row}.values())
+    tags = {tag.name.lower(): tag for tag in tags_named(owner, every_name)}
+    Task.tags.through.objects.bulk_create(
+        [
+            Task.tags.through(task=task, tag=tags[name.lower()])
+            for task, row in zip(tasks, names, strict=True)
+            for name in row
+        ],
+        batch_size=1000,
+    )

@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tasks import list_cache
-from tasks.models import Task, bulk_create_keeping_timestamps
+from tasks.models import Priority, Task, bulk_create_keeping_timestamps, due_by
 from users.models import User
 
 TITLES = [
@@ -35,7 +35,8 @@ DETAILS = [
 ]  # fmt: skip
 SPAN = timedelta(days=365)
 COPY_COLUMNS = (
-    "owner_id, title, description, completed, completed_at, created_at, updated_at"
+    "owner_id, title, description, completed, completed_at, priority, due_at, "
+    "due_date, due_by, created_at, updated_at"
 )
 
 
@@ -163,12 +164,24 @@ def _task_rows(
             updated = created + timedelta(seconds=rng.random() * min(age, 30 * 86400))
             completed = rng.random() < 0.4
             completed_at = updated if completed else None
+            # Most tasks have no priority; a third have a deadline, some all-day.
+            priority = rng.choices(Priority.values, weights=[60, 15, 15, 10])[0]
+            deadline = created + timedelta(days=rng.randint(1, 60))
+            due_at, due_date = None, None
+            if rng.random() < 0.2:
+                due_at = deadline
+            elif rng.random() < 0.15:
+                due_date = deadline.date()
             yield (
                 owner,
                 title,
                 rng.choice(DETAILS),
                 completed,
                 completed_at,
+                priority,
+                due_at,
+                due_date,
+                due_by(due_at, due_date),
                 created,
                 updated,
             )

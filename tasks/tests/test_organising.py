@@ -1,0 +1,228 @@
+"""Priority, deadlines, tags, and completing and reopening tasks."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from tasks.models import Tag, Task
+from tasks.tests.factories import TaskFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def create(client, **fields) -> dict:
+    response = client.post("/api/v1/tasks/", {"title": "t", **fields}, format="json")
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def listed(client, query: str) -> list[str]:
+    response = client.get(f"/api/v1/tasks/?{query}")
+    assert response.status_code == 200, response.json()
+    return [task["title"] for task in response.json()["results"]]
+
+
+def test_a_new_task_has_no_priority_deadline_or_tags(auth_client):
+    task = create(auth_client)
+
+    assert task["priority"] == "none"
+    assert task["due_at"] is None
+    assert task["due_date"] is None
+    assert task["tags"] == []
+
+
+def test_priority_and_deadlines_round_trip(auth_client):
+    timed = create(auth_client, priority="high", due_at="2026-12-01T09:30:00+01:00")
+    all_day = create(auth_client, priority="low", due_date="2026-12-24")
+
+    assert timed["priority"] == "high"
+    assert timed["due_at"] == "2026-12-01T08:30:00Z"
+    assert all_day["due_date"] == "2026-12-24"
+    assert auth_client.get(f"/api/v1/tasks/{all_day['id']}/").json() == all_day
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"priority": "urgent"}, "priority"),
+        ({"priority": 3}, "priority"),
+        ({"due_at": "tomorrow"}, "due_at"),
+        ({"due_date": "2026-02-30"}, "due_date"),
+        ({"due_at": "2026-12-01T09:00:00Z", "due_date": "2026-12-01"}, "due_date"),
+        ({"tags": "work"}, "tags"),
+        ({"tags": [""]}, "tags"),
+        ({"tags": ["x" * 51]}, "tags"),
+        ({"tags": [f"t{n}" for n in range(21)]}, "tags"),
+        ({"tags": [7]}, "tags"),
+    ],
+)
+def test_bad_values_are_400_and_create_nothing(auth_client, fields, field):
+    response = auth_client.post(
+        "/api/v1/tasks/", {"title": "t", **fields}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not Task.objects.exists()
+    assert not Tag.objects.exists()
+
+
+def test_a_patch_may_not_add_a_second_deadline_but_may_swap_them(auth_client):
+    task = create(auth_client, due_at="2026-12-01T09:00:00Z")
+    path = f"/api/v1/tasks/{task['id']}/"
+
+    clash = auth_client.patch(path, {"due_date": "2026-12-02"}, format="json")
+    swap = auth_client.patch(
+        path, {"due_date": "2026-12-02", "due_at": None}, format="json"
+    )
+
+    assert clash.status_code == 400
+    assert swap.status_code == 200
+    assert (swap.json()["due_at"], swap.json()["due_date"]) == (None, "2026-12-02")
+
+
+def test_tags_are_created_on_the_fly_and_matched_ignoring_case(auth_client, user):
+    first = create(auth_client, tags=["work", "Home", "WORK"])
+    second = create(auth_client, tags=["home"])
+
+    assert first["tags"] == ["Home", "work"]
+    assert second["tags"] == ["Home"]
+    assert sorted(user.tags.values_list("name", flat=True)) == ["Home", "work"]
+
+
+def test_patch_keeps_tags_it_does_not_send_and_put_clears_them(auth_client):
+    task = create(auth_client, tags=["work"], priority="high")
+    path = f"/api/v1/tasks/{task['id']}/"
+
+    patched = auth_client.patch(path, {"title": "renamed"}, format="json").json()
+    put = auth_client.put(path, {"title": "replaced"}, format="json").json()
+
+    assert (patched["tags"], patched["priority"]) == (["work"], "high")
+    assert (put["tags"], put["priority"]) == ([], "none")
+
+
+def test_tags_endpoint_lists_counts_renames_and_deletes(auth_client, user):
+    task = create(auth_client, tags=["work", "home"])
+    create(auth_client, tags=["work"])
+    work = Tag.objects.get(name="work")
+
+    listing = auth_client.get("/api/v1/tags/").json()
+    renamed = auth_client.patch(f"/api/v1/tags/{work.id}/", {"name": "Job"})
+    after_rename = auth_client.get(f"/api/v1/tasks/{task['id']}/").json()["tags"]
+    deleted = auth_client.delete(f"/api/v1/tags/{work.id}/")
+    after_delete = auth_client.get(f"/api/v1/tasks/{task['id']}/").json()["tags"]
+
+    assert [(t["name"], t["task_count"]) for t in listing] == [("home", 1), ("work", 2)]
+    assert renamed.status_code == 200
+    assert renamed.json()["name"] == "Job"
+    assert after_rename == ["home", "Job"]
+    assert deleted.status_code == 204
+    assert after_delete == ["home"]
+    assert Task.objects.count() == 2
+
+
+def test_a_tag_name_is_unique_per_user_ignoring_case(auth_client, user):
+    create(auth_client, tags=["work", "home"])
+    home = Tag.objects.get(name="home")
+
+    clash = auth_client.patch(f"/api/v1/tags/{home.id}/", {"name": "WORK"})
+    recase = auth_client.patch(f"/api/v1/tags/{home.id}/", {"name": "Home"})
+    duplicate = auth_client.post("/api/v1/tags/", {"name": "Work"})
+
+    assert clash.status_code == 400
+    assert list(clash.json()) == ["name"]
+    assert recase.status_code == 200
+    assert duplicate.status_code == 400
+    assert user.tags.count() == 2
+
+
+def test_filters_by_priority_tags_and_deadlines(auth_client):
+    now = timezone.now()
+    create(auth_client, title="late", due_at=(now - timedelta(hours=1)).isoformat())
+    create(auth_client, title="late-done", due_date="2000-01-01", completed=True)
+    create(auth_client, title="today", due_date=now.date().isoformat())
+    create(auth_client, title="soon", due_at=(now + timedelta(days=2)).isoformat())
+    create(auth_client, title="free", priority="high", tags=["work", "home"])
+    create(auth_client, title="work-only", tags=["Work"])
+
+    # "today" is due by the end of today, UTC: exactly this boundary.
+    tomorrow = f"{now.date() + timedelta(days=1)}T00:00:00Z"
+    assert listed(auth_client, "priority=high") == ["free"]
+    assert sorted(listed(auth_client, "tag=work")) == ["free", "work-only"]
+    assert listed(auth_client, "tag=work&tag=HOME") == ["free"]
+    assert sorted(listed(auth_client, "overdue=true")) == ["late"]
+    assert sorted(listed(auth_client, "has_due=false")) == ["free", "work-only"]
+    assert len(listed(auth_client, "has_due=true")) == 4
+    assert sorted(listed(auth_client, f"due_before={tomorrow}")) == [
+        "late",
+        "late-done",
+    ]
+    assert sorted(listed(auth_client, f"due_after={tomorrow}")) == ["soon", "today"]
+
+
+@pytest.mark.parametrize(
+    "query", ["priority=urgent", "overdue=yes", "due_before=soon", f"tag={'x' * 51}"]
+)
+def test_bad_filters_are_400_naming_the_parameter(auth_client, query):
+    response = auth_client.get(f"/api/v1/tasks/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == [query.split("=")[0]]
+
+
+def test_ordering_by_deadline_puts_tasks_without_one_last_either_way(auth_client):
+    create(auth_client, title="none")
+    create(auth_client, title="day", due_date="2026-12-01")  # due by Dec 2, 00:00
+    create(auth_client, title="early", due_at="2026-12-01T08:00:00Z")
+    create(auth_client, title="late", due_at="2026-12-05T08:00:00Z")
+
+    assert listed(auth_client, "ordering=due_at") == ["early", "day", "late", "none"]
+    assert listed(auth_client, "ordering=-due_at") == ["late", "day", "early", "none"]
+
+
+def test_ordering_by_priority(auth_client):
+    for priority in ["low", "high", "none", "medium"]:
+        create(auth_client, title=priority, priority=priority)
+
+    assert listed(auth_client, "ordering=-priority") == [
+        "high",
+        "medium",
+        "low",
+        "none",
+    ]
+
+
+def test_search_covers_tag_names(auth_client):
+    create(auth_client, title="plain")
+    create(auth_client, title="tagged", tags=["Groceries"])
+
+    assert listed(auth_client, "search=grocer") == ["tagged"]
+
+
+def test_complete_and_reopen_are_safe_to_retry(auth_client):
+    task = create(auth_client)
+    path = f"/api/v1/tasks/{task['id']}/"
+
+    first = auth_client.post(path + "complete/")
+    again = auth_client.post(path + "complete/")
+    reopened = auth_client.post(path + "reopen/")
+    reopened_again = auth_client.post(path + "reopen/")
+
+    assert first.status_code == again.status_code == 200
+    assert first.json()["completed"] is True
+    assert again.json()["completed_at"] == first.json()["completed_at"]
+    assert again.json()["updated_at"] == first.json()["updated_at"]
+    assert reopened.json()["completed"] is False
+    assert reopened.json()["completed_at"] is None
+    assert reopened_again.json() == reopened.json()
+    assert auth_client.get(path).json() == reopened.json()
+
+
+def test_the_list_shows_the_new_fields_as_the_detail_does(auth_client, user):
+    task = TaskFactory(owner=user, due_at=datetime(2026, 12, 1, 9, tzinfo=UTC))
+    task.save()
+    create(auth_client, due_date=date(2026, 12, 2).isoformat(), tags=["b", "A"])
+
+    for item in auth_client.get("/api/v1/tasks/").json()["results"]:
+        assert item == auth_client.get(f"/api/v1/tasks/{item['id']}/").json()
