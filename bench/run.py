@@ -2,7 +2,8 @@
 
 Every process it starts (the server, wrk, locust, pgbench) runs on loopback,
 is bounded in time, and is stopped by this script. Results go to
-bench/results/latest.md and latest.json, and the table is printed.
+bench/results/latest.md and latest.json (latest-N-users.* for BENCH_USERS=N other
+than 1000), and the table is printed.
 
 Environment: DATABASE_URL (default: the machine's PostgreSQL, database
 todo_bench), REDIS_URL (default: the machine's Redis, database 1), BENCH_USERS (1000; 10000 for the large run), BENCH_PORT (8765),
@@ -344,9 +345,11 @@ def main() -> None:
         "soak": SOAK,
         "seconds": round(time.monotonic() - started),
     }
-    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    # The default run is "latest"; a run with other users keeps its own file.
+    name = "latest" if USERS == 1000 else f"latest-{USERS}-users"
+    (RESULTS / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
     table = report(results)
-    (RESULTS / "latest.md").write_text(table)
+    (RESULTS / f"{name}.md").write_text(table)
     print(table)
 
 

@@ -1,3 +1,5 @@
+import copy
+
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
@@ -58,6 +60,25 @@ class TaskOrderingFilter(django_filters.OrderingFilter):
         if value.startswith("-"):
             return F("due_by").desc(nulls_last=True)
         return F("due_by").asc(nulls_last=True)
+
+
+class ShallowCopiedFilters(dict):
+    """A FilterSet's base_filters that copy shallowly.
+
+    django-filter deep-copies every declared filter for each request (choices,
+    labels, ordering maps and all): a seventh of a filtered list request. A
+    filter only needs copying because the FilterSet sets its `parent` and
+    `model`, and a `method` filter must call its own copy's parent.
+    """
+
+    def __deepcopy__(self, memo) -> dict:
+        copies = {}
+        for name, filter_ in self.items():
+            clone = copy.copy(filter_)
+            if filter_.method is not None:
+                clone.method = filter_.method  # bound to the clone, not the original
+            copies[name] = clone
+        return copies
 
 
 class TaskFilter(django_filters.FilterSet):
@@ -153,3 +174,6 @@ class TaskFilter(django_filters.FilterSet):
         if self.form.cleaned_data.get("ordering"):
             queryset = queryset.order_by(*queryset.query.order_by, "-id")
         return queryset
+
+
+TaskFilter.base_filters = ShallowCopiedFilters(TaskFilter.base_filters)

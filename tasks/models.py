@@ -1,3 +1,4 @@
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -37,17 +38,23 @@ class JSONGroupArray(models.Aggregate):
         )
 
 
+@functools.cache
+def _tag_names() -> Subquery:
+    # Built once: composing it took a tenth of a filtered list request.
+    # annotate() resolves a copy of it for each query.
+    return Subquery(
+        Task.tags.through.objects.filter(task=OuterRef("pk"))
+        .values("task")
+        .annotate(names=JSONGroupArray("tag__name"))
+        .values("names")  # type: ignore[misc]  # django-stubs misses the annotation
+    )
+
+
 class TaskQuerySet(models.QuerySet):
     def with_tag_names(self):
         """Each task's tag names as `tag_names` (None without tags), read in
         the task's own query rather than one more per task or per page."""
-        names = (
-            Task.tags.through.objects.filter(task=OuterRef("pk"))
-            .values("task")
-            .annotate(names=JSONGroupArray("tag__name"))
-            .values("names")
-        )
-        return self.annotate(tag_names=Subquery(names))
+        return self.annotate(tag_names=_tag_names())
 
     def open(self):
         return self.filter(completed=False)

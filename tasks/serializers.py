@@ -114,7 +114,10 @@ class TaskSerializer(serializers.ModelSerializer):
     def create(self, validated_data: dict) -> Task:
         names = validated_data.pop("tag_names", None)
         task = super().create(validated_data)
-        self._set_tags(task, names or [])
+        if names:
+            self._set_tags(task, names)
+        else:
+            task.tag_names = []  # a new task has none: no query to find out
         return task
 
     def update(self, instance: Task, validated_data: dict) -> Task:
