@@ -66,11 +66,19 @@ class TaskAdmin(ListCacheAdmin):
     list_display = [
         "title", "owner", "completed", "priority", "due_by", "created_at", "updated_at"
     ]  # fmt: skip
-    list_filter = ["completed", "priority", "created_at"]
+    # "deleted at: not empty" is the trash; deleting here deletes for good.
+    list_filter = [
+        "completed",
+        "priority",
+        ("deleted_at", admin.EmptyFieldListFilter),
+        "created_at",
+    ]
     search_fields = ["title", "description", "owner__username", "owner__email"]
     list_select_related = ["owner"]
     autocomplete_fields = ["owner"]
-    readonly_fields = ["tag_list", "completed_at", "created_at", "updated_at"]
+    readonly_fields = [
+        "tag_list", "completed_at", "deleted_at", "created_at", "updated_at"
+    ]  # fmt: skip
     fields = [
         "owner", "title", "description", "completed", "priority", "due_at",
         "due_date", *readonly_fields,
@@ -84,7 +92,7 @@ class TaskAdmin(ListCacheAdmin):
     show_full_result_count = False
     # Counts beside each filter choice would be a full count per choice.
     show_facets = admin.ShowFacets.NEVER
-    actions = ["mark_completed", "mark_not_completed"]
+    actions = ["mark_completed", "mark_not_completed", "restore_from_trash"]
 
     @admin.display(description="tags")
     def tag_list(self, task: Task) -> str:
@@ -131,6 +139,12 @@ class TaskAdmin(ListCacheAdmin):
         changed = queryset.mark_open()
         list_cache.changed_all()
         self.message_user(request, f"Reopened {_tasks(changed)}.", messages.SUCCESS)
+
+    @admin.action(description="Restore selected tasks from the trash")
+    def restore_from_trash(self, request, queryset) -> None:
+        changed = queryset.trashed().update(deleted_at=None)
+        list_cache.changed_all()
+        self.message_user(request, f"Restored {_tasks(changed)}.", messages.SUCCESS)
 
 
 def _tasks(count: int) -> str:

@@ -12,6 +12,8 @@ TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
 TAG_NAME_MAX_LENGTH = 50
 TAGS_PER_TASK = 20
+# Days a task stays in the trash before `purge_tasks --trashed-before` removes it.
+TRASH_DAYS = 30
 
 
 def _whitespace_as_spaces(field: str):
@@ -55,6 +57,13 @@ class TaskQuerySet(models.QuerySet):
         """Each task's tag names as `tag_names` (None without tags), read in
         the task's own query rather than one more per task or per page."""
         return self.annotate(tag_names=_tag_names())
+
+    def alive(self):
+        """Tasks not in the trash: what every list, detail and count shows."""
+        return self.filter(deleted_at__isnull=True)
+
+    def trashed(self):
+        return self.filter(deleted_at__isnull=False)
 
     def open(self):
         return self.filter(completed=False)
@@ -143,6 +152,9 @@ class Task(models.Model):
     # A deadline at a moment, or an all-day one on a date; never both.
     due_at = models.DateTimeField(null=True, blank=True)
     due_date = models.DateField(null=True, blank=True)
+    # When it went to the trash (None: it is not there). Trashed tasks leave
+    # every list and count; purge_tasks deletes them for good after TRASH_DAYS.
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The moment either one means (an all-day task is due by the end of its day,
     # UTC): what the due filters and the due ordering compare. Kept by save().
     due_by = models.DateTimeField(null=True, blank=True, editable=False)

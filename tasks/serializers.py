@@ -211,6 +211,14 @@ class TagSerializer(serializers.ModelSerializer):
         return name
 
 
+class TrashedTaskSerializer(TaskSerializer):
+    """A task in the trash: read-only, with when it was put there."""
+
+    class Meta(TaskSerializer.Meta):
+        fields = [*TaskSerializer.Meta.fields, "deleted_at"]
+        read_only_fields = fields
+
+
 class TaskTransferSerializer(TaskSerializer):
     """A task in an export file: the API's rules, plus its own timestamps.
 
@@ -221,11 +229,14 @@ class TaskTransferSerializer(TaskSerializer):
     """
 
     completed_at = serializers.DateTimeField(allow_null=True, required=False)
+    deleted_at = serializers.DateTimeField(allow_null=True, required=False)
     created_at = serializers.DateTimeField(required=False)
     updated_at = serializers.DateTimeField(required=False)
 
     class Meta(TaskSerializer.Meta):
-        fields = [name for name in TaskSerializer.Meta.fields if name != "id"]
+        fields = [name for name in TaskSerializer.Meta.fields if name != "id"] + [
+            "deleted_at"
+        ]
         read_only_fields: list[str] = []
 
     def validate(self, attrs: dict) -> dict:

@@ -1,6 +1,6 @@
 from rest_framework.routers import DefaultRouter
 
-from .views import TagViewSet, TaskViewSet
+from .views import TagViewSet, TaskViewSet, TrashViewSet
 
 
 class Router(DefaultRouter):
@@ -12,5 +12,6 @@ class Router(DefaultRouter):
 router = Router()
 router.register("tasks", TaskViewSet, basename="task")
 router.register("tags", TagViewSet, basename="tag")
+router.register("trash", TrashViewSet, basename="trash")
 
 urlpatterns = router.urls

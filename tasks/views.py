@@ -1,8 +1,10 @@
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
+from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
@@ -12,7 +14,13 @@ from todo_project.transactions import AtomicWritesMixin
 from . import list_cache
 from .filters import BooleanFilter, TaskFilter
 from .models import Tag, Task
-from .serializers import LIST_FIELDS, TagSerializer, TaskSerializer, task_rows
+from .serializers import (
+    LIST_FIELDS,
+    TagSerializer,
+    TaskSerializer,
+    TrashedTaskSerializer,
+    task_rows,
+)
 
 
 @extend_schema_view(
@@ -50,7 +58,11 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     filterset_class = TaskFilter
 
     def get_queryset(self):
-        return self.request.user.tasks.with_tag_names()
+        return self._own_tasks().alive()
+
+    def _own_tasks(self):
+        """All of the caller's tasks, the trash included: where tasks are scoped."""
+        return Task.objects.filter(owner=self.request.user).with_tag_names()
 
     def list(self, request, *args, **kwargs) -> Response:
         # Only the default view (no parameters) is cached: it is what clients
@@ -89,7 +101,9 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         list_cache.changed(self.request.user.pk)
 
     def perform_destroy(self, instance: Task) -> None:
-        instance.delete()
+        # To the trash: GET /trash/ lists it, POST .../restore/ brings it back.
+        instance.deleted_at = timezone.now()
+        instance.save(update_fields=["deleted_at"])
         list_cache.changed(self.request.user.pk)
 
     @extend_schema(
@@ -110,6 +124,22 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None) -> Response:
         return self._set_completed(False)
+
+    @extend_schema(
+        summary="Bring one of your tasks back from the trash",
+        description="Safe to retry: restoring a task that is not in the trash "
+        "changes nothing.",
+        request=None,
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, pk=None) -> Response:
+        # The one task action that also finds trashed tasks.
+        task = get_object_or_404(self._own_tasks(), pk=pk)
+        if task.deleted_at is not None:
+            task.deleted_at = None
+            task.save(update_fields=["deleted_at"])
+            list_cache.changed(self.request.user.pk)
+        return Response(self.get_serializer(task).data)
 
     def _set_completed(self, completed: bool) -> Response:
         task = self.get_object()
@@ -143,7 +173,9 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
     def get_queryset(self):
         # Meta.ordering does not apply to a query that aggregates.
-        tags = self.request.user.tags.annotate(task_count=Count("tasks"))
+        tags = self.request.user.tags.annotate(
+            task_count=Count("tasks", filter=Q(tasks__deleted_at__isnull=True))
+        )
         return tags.order_by(Lower("name"), "id")
 
     def perform_create(self, serializer: BaseSerializer) -> None:
@@ -157,3 +189,26 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     def perform_destroy(self, instance: Tag) -> None:
         instance.delete()
         list_cache.changed(self.request.user.pk)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the tasks in your trash, latest first"),
+    retrieve=extend_schema(summary="Get one task in your trash"),
+    destroy=extend_schema(summary="Delete a task in your trash for good"),
+)
+@extend_schema(tags=["trash"])
+class TrashViewSet(
+    AtomicWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's trashed tasks, until restored or purged after TRASH_DAYS days."""
+
+    queryset = Task.objects.none()
+    serializer_class = TrashedTaskSerializer
+
+    def get_queryset(self):
+        trashed = self.request.user.tasks.trashed().with_tag_names()
+        return trashed.order_by("-deleted_at", "-id")

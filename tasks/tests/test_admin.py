@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from tasks.admin import EstimatedCountPaginator
 from tasks.models import Priority, Tag, Task
@@ -236,3 +237,17 @@ def test_operators_see_a_tasks_tags_and_can_rename_a_tag(operator_client):
     assert "work" in tags.content.decode()
     assert renamed.status_code == 302
     assert sorted(task.tags.values_list("name", flat=True)) == ["home", "job"]
+
+
+def test_operators_find_the_trash_and_restore_from_it(operator_client):
+    trashed, alive = TaskFactory(title="binned"), TaskFactory(title="alive")
+    Task.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+
+    page = operator_client.get("/admin/tasks/task/?deleted_at__isempty=0")
+    operator_client.post(
+        "/admin/tasks/task/",
+        {"action": "restore_from_trash", "_selected_action": [trashed.pk, alive.pk]},
+    )
+
+    assert [task.title for task in page.context["cl"].result_list] == ["binned"]
+    assert not Task.objects.trashed().exists()

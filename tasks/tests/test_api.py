@@ -324,15 +324,16 @@ def test_patch_cannot_move_a_task_to_another_user(auth_client, user, other_user)
     assert task.owner == user
 
 
-def test_delete_is_204_and_removes_the_task(auth_client, user):
+def test_delete_is_204_and_moves_the_task_to_the_trash(auth_client, user):
     task = TaskFactory(owner=user)
 
     response = auth_client.delete(f"/api/v1/tasks/{task.id}/")
 
     assert response.status_code == 204
     assert response.content == b""
-    assert not Task.objects.filter(pk=task.pk).exists()
+    assert Task.objects.get(pk=task.pk).deleted_at is not None
     assert auth_client.get(f"/api/v1/tasks/{task.id}/").status_code == 404
+    assert auth_client.delete(f"/api/v1/tasks/{task.id}/").status_code == 404
 
 
 def test_missing_task_is_404_json(auth_client):

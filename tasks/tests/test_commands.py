@@ -298,6 +298,7 @@ def test_export_then_import_loses_nothing(tmp_path, file_format):
             priority=n % 4,
             due_at=stamp + timedelta(days=3) if n % 3 == 1 else None,
             due_date=(stamp + timedelta(days=5)).date() if n % 3 == 2 else None,
+            deleted_at=stamp + timedelta(days=9) if n == 4 else None,  # in the trash
         )
         task.tags.set(tags_named(source, AWKWARD_TAGS[: n % 3]))
     path = tmp_path / f"tasks.{file_format}"
@@ -319,7 +320,7 @@ def test_export_to_stdout_is_a_json_document():
     assert len(document["tasks"]) == 2
     assert set(document["tasks"][0]) == {
         "title", "description", "completed", "completed_at", "priority", "due_at",
-        "due_date", "tags", "created_at", "updated_at",
+        "due_date", "tags", "created_at", "updated_at", "deleted_at",
     }  # fmt: skip
 
 

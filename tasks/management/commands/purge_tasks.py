@@ -1,12 +1,12 @@
 from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from tasks import list_cache
 from tasks.management.users import user_from_option
-from tasks.models import Task
+from tasks.models import TRASH_DAYS, Task
 
 # A century: past that, dates overflow.
 MAX_DAYS = 36500
@@ -14,17 +14,25 @@ MAX_DAYS = 36500
 
 class Command(BaseCommand):
     help = (
-        "Delete tasks completed more than DAYS days ago, in batches. Shows what it "
-        "deletes (or, with --dry-run, would delete) and asks first unless --no-input."
+        "Delete tasks completed, or put in the trash, more than DAYS days ago, in "
+        "batches. Shows what it deletes (or, with --dry-run, would delete) and asks "
+        f"first unless --no-input. The trash keeps tasks {TRASH_DAYS} days: run "
+        f"--trashed-before {TRASH_DAYS} daily."
     )
 
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--completed-before",
             type=int,
-            required=True,
             metavar="DAYS",
             help="Delete tasks completed more than this many days ago (0: any time).",
+        )
+        parser.add_argument(
+            "--trashed-before",
+            type=int,
+            metavar="DAYS",
+            help="Delete tasks in the trash for more than this many days "
+            f"({TRASH_DAYS} is the retention the API promises).",
         )
         parser.add_argument(
             "--user", help="Only this user's tasks (username or email)."
@@ -45,19 +53,36 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        days, batch_size = options["completed_before"], options["batch_size"]
-        if not 0 <= days <= MAX_DAYS or batch_size < 1:
+        batch_size = options["batch_size"]
+        ages = {
+            "completed": options["completed_before"],
+            "trashed": options["trashed_before"],
+        }
+        if all(days is None for days in ages.values()):
             raise CommandError(
-                f"--completed-before must be 0 to {MAX_DAYS} and --batch-size >= 1."
+                "Give --completed-before DAYS, --trashed-before DAYS, or both."
             )
-        cutoff = timezone.now() - timedelta(days=days)
-        tasks = Task.objects.done().filter(completed_at__lt=cutoff)
+        if batch_size < 1 or any(
+            days is not None and not 0 <= days <= MAX_DAYS for days in ages.values()
+        ):
+            raise CommandError(f"DAYS must be 0 to {MAX_DAYS} and --batch-size >= 1.")
+        selected, described = Q(pk__in=[]), []
+        now = timezone.now()
+        if ages["completed"] is not None:
+            cutoff = now - timedelta(days=ages["completed"])
+            selected |= Q(completed=True, completed_at__lt=cutoff)
+            described.append(f"completed before {cutoff:%Y-%m-%d %H:%M} UTC")
+        if ages["trashed"] is not None:
+            cutoff = now - timedelta(days=ages["trashed"])
+            selected |= Q(deleted_at__lt=cutoff)
+            described.append(f"put in the trash before {cutoff:%Y-%m-%d %H:%M} UTC")
+        tasks = Task.objects.filter(selected)
         scope = "all users"
         if options["user"]:
             owner = user_from_option(options["user"])
             tasks, scope = tasks.filter(owner=owner), owner.username
         total = tasks.count()
-        what = f"{total} tasks completed before {cutoff:%Y-%m-%d %H:%M} UTC ({scope})"
+        what = f"{total} tasks {' or '.join(described)} ({scope})"
         if total == 0:
             self.stdout.write(f"Nothing to delete: no {what[2:]}.")
             return
@@ -89,7 +114,10 @@ class Command(BaseCommand):
             batch = list(tasks.order_by("pk").values_list("pk", flat=True)[:batch_size])
             if not batch:
                 break
-            deleted += Task.objects.filter(pk__in=batch).delete()[0]
+            # Tasks only: the count delete() returns includes their tag links.
+            _, by_model = Task.objects.filter(pk__in=batch).delete()
+            deleted += by_model.get(Task._meta.label, 0)
             list_cache.changed_all()
             self.stdout.write(f"  deleted {deleted} of {total}")
-        self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} tasks."))
+        noun = "task" if deleted == 1 else "tasks"
+        self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {noun}."))
