@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
+from todo_project.redis_cache import spread
 from users.token_cache import RedisError
 
 logger = logging.getLogger(__name__)
@@ -65,7 +66,7 @@ def store(user_id: int, origin: str, generations: tuple | None, page: dict) -> N
         cache.set(
             _page(user_id, origin),
             (generations, page),
-            timeout=settings.API_LIST_CACHE_SECONDS,
+            timeout=spread(settings.API_LIST_CACHE_SECONDS),
         )
     except (RedisError, OSError) as exc:
         logger.warning("List cache unavailable: %s", exc)

@@ -6,7 +6,19 @@ cached list request. A client is thread-safe and only borrows connections from
 its pool, so one per pool serves every call.
 """
 
+import random
+
 from django.core.cache.backends import redis as django_redis
+
+
+def spread(seconds: float) -> float:
+    """A lifetime between half of `seconds` and all of it.
+
+    Entries written together (every user's token and first page, in the first
+    second of a burst) would otherwise expire together, and be recomputed in
+    one stampede that stalls every request behind it.
+    """
+    return seconds * random.uniform(0.5, 1.0)  # noqa: S311 (not a secret)
 
 
 class RedisCacheClient(django_redis.RedisCacheClient):

@@ -19,6 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
+from todo_project.redis_cache import spread
+
 logger = logging.getLogger(__name__)
 PREFIX = "auth:token:"
 
@@ -51,7 +53,7 @@ def put(auth_token: AuthToken) -> None:
     # as deferred, so it would be loaded if read and is never written back.
     entry.user.__dict__.pop("password", None)
     try:
-        cache.set(PREFIX + auth_token.digest, entry, timeout=seconds)
+        cache.set(PREFIX + auth_token.digest, entry, timeout=spread(seconds))
     except (RedisError, OSError) as exc:
         logger.warning("Token cache unavailable, not caching: %s", exc)
 

@@ -152,3 +152,17 @@ def test_without_redis_requests_still_work(redis_cache, redis_down):
     assert client.post("/api/v1/auth/logout/").status_code == 204
     assert client.get("/api/v1/users/me/").status_code == 401
     assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_entries_written_together_do_not_expire_together(redis_cache, settings):
+    settings.API_TOKEN_CACHE_SECONDS = 60
+    clients = [client_for(UserFactory())[0] for _ in range(20)]
+    for client in clients:
+        client.get("/api/v1/users/me/")  # caches the token and nothing else
+
+    redis = cache._cache.get_client()
+    lifetimes = [redis.ttl(key) for key in redis.keys(f"*{token_cache.PREFIX}*")]
+
+    assert len(lifetimes) == 20
+    assert all(29 <= seconds <= 60 for seconds in lifetimes)
+    assert max(lifetimes) - min(lifetimes) >= 5  # spread, not one moment
