@@ -211,6 +211,12 @@ class TagSerializer(serializers.ModelSerializer):
         return name
 
 
+class TagExportSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["name", "created_at"]
+
+
 class TrashedTaskSerializer(TaskSerializer):
     """A task in the trash: read-only, with when it was put there."""
 

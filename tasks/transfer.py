@@ -1,6 +1,7 @@
 """Task files: what export_tasks writes and import_tasks reads, JSON or CSV.
 
-JSON is {"version": 1, "tasks": [...]} (a bare list of tasks is read too); CSV
+JSON is {"version": 1, "tasks": [...]} (a bare list of tasks is read too; the
+API's export adds "tags": [{"name": ...}, ...], its tags with or without tasks); CSV
 has one header row (tags as a JSON array in one cell). Both carry the fields of
 TaskTransferSerializer.
 """
@@ -72,6 +73,20 @@ def read_rows(text: str, file_format: str) -> list[tuple[int, Any]]:
     if file_format == "csv":
         return list(_read_csv(text))
     return _read_json(text)
+
+
+def read_tag_names(text: str, file_format: str) -> list[str]:
+    """The names under "tags" in a JSON export (GET /api/v1/export/ writes them,
+    tags without tasks included); none for CSV or a bare list of tasks."""
+    if file_format == "csv":
+        return []
+    document = json.loads(text.removeprefix("\ufeff"))
+    tags = document.get("tags", []) if isinstance(document, dict) else []
+    if not isinstance(tags, list) or not all(
+        isinstance(tag, dict) and isinstance(tag.get("name"), str) for tag in tags
+    ):
+        raise FileError('"tags" must be a list of {"name": ...} objects.')
+    return [tag["name"] for tag in tags]
 
 
 def _read_csv(text: str) -> Iterator[tuple[int, dict]]:

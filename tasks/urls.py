@@ -1,6 +1,7 @@
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import TagViewSet, TaskViewSet, TrashViewSet
+from .views import ExportView, TagViewSet, TaskViewSet, TrashViewSet
 
 
 class Router(DefaultRouter):
@@ -14,4 +15,7 @@ router.register("tasks", TaskViewSet, basename="task")
 router.register("tags", TagViewSet, basename="tag")
 router.register("trash", TrashViewSet, basename="trash")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("export/", ExportView.as_view(), name="export"),
+    *router.urls,
+]

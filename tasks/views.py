@@ -1,23 +1,29 @@
+from typing import cast
+
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
+from rest_framework.views import APIView
 
 from todo_project.transactions import AtomicWritesMixin
+from users.models import User
 
-from . import list_cache
+from . import bulk, list_cache, transfer
 from .filters import BooleanFilter, TaskFilter
 from .models import Tag, Task
 from .serializers import (
     LIST_FIELDS,
+    TagExportSerializer,
     TagSerializer,
     TaskSerializer,
+    TaskTransferSerializer,
     TrashedTaskSerializer,
     task_rows,
 )
@@ -62,7 +68,7 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
     def _own_tasks(self):
         """All of the caller's tasks, the trash included: where tasks are scoped."""
-        return Task.objects.filter(owner=self.request.user).with_tag_names()
+        return self.request.user.tasks.with_tag_names()
 
     def list(self, request, *args, **kwargs) -> Response:
         # Only the default view (no parameters) is cached: it is what clients
@@ -141,6 +147,31 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
             list_cache.changed(self.request.user.pk)
         return Response(self.get_serializer(task).data)
 
+    @extend_schema(
+        summary="Apply up to 100 operations to your tasks at once",
+        description="Operations: create (data), update (id, data: only the fields "
+        "sent change), complete, reopen, delete (id). Every id must be one of your "
+        "tasks outside the trash, or the answer is 404 and nothing changes. Atomic "
+        "by default: one invalid operation is a 400 with each invalid one's errors "
+        'under "operations", keyed by position, and nothing changes; with '
+        '"atomic": false each operation '
+        "reports its own status.",
+        request=bulk.BulkSerializer,
+        responses={200: bulk.BulkResponseSerializer},
+    )
+    @action(detail=False, methods=["post"])
+    def bulk(self, request) -> Response:
+        envelope = bulk.BulkSerializer(data=request.data)
+        envelope.is_valid(raise_exception=True)
+        results = bulk.run(
+            request.user,
+            envelope.validated_data["operations"],
+            envelope.validated_data["atomic"],
+            self.get_serializer_context(),
+        )
+        list_cache.changed(request.user.pk)
+        return Response({"results": results})
+
     def _set_completed(self, completed: bool) -> Response:
         task = self.get_object()
         if task.completed != completed:
@@ -212,3 +243,43 @@ class TrashViewSet(
     def get_queryset(self):
         trashed = self.request.user.tasks.trashed().with_tag_names()
         return trashed.order_by("-deleted_at", "-id")
+
+
+class ExportSerializer(serializers.Serializer):
+    """The schema of an export (what import_tasks reads)."""
+
+    version = serializers.IntegerField()
+    exported_at = serializers.DateTimeField()
+    tasks = TaskTransferSerializer(many=True)
+    tags = TagExportSerializer(many=True)
+
+
+@extend_schema(tags=["export"])
+class ExportView(APIView):
+    """All of the caller's data: every task (the trash included) and every tag."""
+
+    @extend_schema(
+        summary="Export all your data",
+        description="One JSON document with every task (trashed ones carry "
+        "deleted_at) and every tag, with or without tasks. `manage.py import_tasks "
+        "FILE --user NAME` reads it back.",
+        responses={200: ExportSerializer},
+    )
+    def get(self, request) -> Response:
+        user = cast(User, request.user)  # IsAuthenticated: never anonymous here
+        # Through the user's own related managers, as every view scopes.
+        tasks = user.tasks.with_tag_names()
+        tags = user.tags.order_by(Lower("name"), "id")
+        document = {
+            "version": transfer.VERSION,
+            "exported_at": timezone.now(),
+            "tasks": TaskTransferSerializer(
+                tasks.order_by("created_at", "id"), many=True
+            ).data,
+            "tags": TagExportSerializer(tags, many=True).data,
+        }
+        filename = f"todo-export-{timezone.now():%Y-%m-%d}.json"
+        return Response(
+            document,
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )

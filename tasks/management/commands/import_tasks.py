@@ -5,7 +5,7 @@ from django.db import transaction
 
 from tasks import list_cache, transfer
 from tasks.management.users import user_from_option
-from tasks.models import Task, bulk_create_keeping_timestamps
+from tasks.models import TAG_NAME_MAX_LENGTH, Task, bulk_create_keeping_timestamps
 from tasks.serializers import TaskTransferSerializer
 from tasks.tags import tags_named
 
@@ -31,8 +31,10 @@ class Command(BaseCommand):
     def handle(self, *args, file: str, user: str, format: str | None, **options):
         owner = user_from_option(user)
         text = self._read(file)
+        file_format = transfer.format_for(file, format)
         try:
-            rows = transfer.read_rows(text, transfer.format_for(file, format))
+            rows = transfer.read_rows(text, file_format)
+            tag_list = transfer.read_tag_names(text, file_format)
         except transfer.FileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
 
@@ -53,7 +55,12 @@ class Command(BaseCommand):
                 f"{file}: nothing imported; fix these rows:\n  " + "\n  ".join(shown)
             )
 
+        if any(not 0 < len(name.strip()) <= TAG_NAME_MAX_LENGTH for name in tag_list):
+            raise CommandError(
+                f"{file}: tag names must be 1 to {TAG_NAME_MAX_LENGTH} characters."
+            )
         with transaction.atomic():
+            tags_named(owner, [name.strip() for name in tag_list])
             created = bulk_create_keeping_timestamps(tasks)
             _tag(owner, created, tag_names)
             list_cache.changed(owner.pk)

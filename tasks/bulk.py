@@ -1,0 +1,142 @@
+"""POST /api/v1/tasks/bulk/: up to 100 operations on the caller's tasks at once.
+
+Every task named must be the caller's (and not in the trash), or the request is a
+404 and nothing changes. Atomic (the default): every operation is checked first,
+and one bad operation is a 400 with the errors of each bad one under
+"operations", keyed by its position ({"2": {...}}), with nothing changed.
+With "atomic": false each operation stands alone and reports its own status.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from rest_framework import exceptions, serializers
+
+from todo_project.fields import StrictBooleanField
+
+from .models import Task
+from .serializers import TaskSerializer
+
+MAX_OPERATIONS = 100
+NEEDS_DATA = {"create", "update"}
+
+
+class OperationSerializer(serializers.Serializer):
+    op = serializers.ChoiceField(
+        choices=["create", "update", "complete", "reopen", "delete"]
+    )
+    id = serializers.IntegerField(required=False, min_value=1)
+    # DRF moves declared fields off the class, so this does not hide .data.
+    data = serializers.DictField(  # type: ignore[assignment]
+        required=False, help_text="The task's fields, as for POST or PATCH."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        if (attrs["op"] == "create") == ("id" in attrs):
+            message = "create takes no id." if "id" in attrs else "Required."
+            raise serializers.ValidationError({"id": [message]})
+        if attrs["op"] in NEEDS_DATA and "data" not in attrs:
+            raise serializers.ValidationError({"data": ["Required."]})
+        return attrs
+
+
+class BulkSerializer(serializers.Serializer):
+    operations = OperationSerializer(  # type: ignore[call-arg]  # stubs lack it
+        many=True, allow_empty=False, max_length=MAX_OPERATIONS
+    )
+    atomic = StrictBooleanField(default=True)
+
+
+class ResultSerializer(serializers.Serializer):
+    op = serializers.CharField()
+    id = serializers.IntegerField(allow_null=True)
+    status = serializers.IntegerField(
+        help_text="200, 201 or 204; 400 or 404 when not atomic."
+    )
+    task = TaskSerializer(required=False)
+    errors = serializers.DictField(required=False)  # type: ignore[assignment]
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = ResultSerializer(many=True)
+
+
+def run(
+    user, operations: list[dict], atomic: bool, context: Mapping[str, Any]
+) -> list[dict]:
+    """Apply the operations in order; returns one result per operation."""
+    tasks = {task.pk: task for task in _named_tasks(user, operations)}
+    if atomic:
+        checked = [_check(op, tasks, context) for op in operations]
+        # Keyed by position, as DRF reports a list's invalid items.
+        errors = {str(i): error for i, (_, error) in enumerate(checked) if error}
+        if errors:
+            raise serializers.ValidationError({"operations": errors})
+        return [_apply(op, serializer, tasks) for op, (serializer, _) in
+                zip(operations, checked, strict=True)]  # fmt: skip
+    results = []
+    for op in operations:
+        serializer, error = _check(op, tasks, context)
+        if error:
+            results.append(_result(op, 400, errors=error))
+            continue
+        try:
+            with transaction.atomic():  # a savepoint: this operation alone
+                results.append(_apply(op, serializer, tasks))
+        except exceptions.NotFound:
+            results.append(_result(op, 404, errors={"detail": "Not found."}))
+    return results
+
+
+def _named_tasks(user, operations: list[dict]) -> list[Task]:
+    ids = {op["id"] for op in operations if "id" in op}
+    found = list(user.tasks.alive().with_tag_names().filter(pk__in=ids))
+    if len(found) != len(ids):  # another user's, trashed, or missing
+        raise exceptions.NotFound()
+    return found
+
+
+def _check(op: dict, tasks: dict[int, Task], context: Mapping[str, Any]):
+    """(a serializer ready to save, or None; the operation's errors, or {})."""
+    if op["op"] not in NEEDS_DATA:
+        return None, {}
+    instance = tasks.get(op.get("id"))  # type: ignore[arg-type]
+    serializer = TaskSerializer(
+        instance, data=op["data"], partial=instance is not None, context=context
+    )
+    if serializer.is_valid():
+        return serializer, {}
+    return None, serializer.errors
+
+
+def _apply(op: dict, serializer, tasks: dict[int, Task]) -> dict:
+    kind = op["op"]
+    if kind == "create":
+        task = serializer.save(owner=serializer.context["request"].user)
+        return _result(op, 201, task=task)
+    task = tasks[op["id"]]
+    if task.deleted_at is not None:  # trashed by an earlier operation
+        raise exceptions.NotFound()
+    if kind == "update":
+        return _result(op, 200, task=serializer.save())
+    if kind == "delete":
+        task.deleted_at = timezone.now()
+        task.save(update_fields=["deleted_at"])
+        return _result(op, 204)
+    completed = kind == "complete"
+    if task.completed != completed:
+        task.completed = completed
+        task.save()
+    return _result(op, 200, task=task)
+
+
+def _result(op: dict, status: int, task: Task | None = None, errors=None) -> dict:
+    result: dict = {"op": op["op"], "id": op.get("id"), "status": status}
+    if task is not None:
+        result["id"] = task.pk
+        result["task"] = TaskSerializer(task).data
+    if errors is not None:
+        result["errors"] = errors
+    return result
