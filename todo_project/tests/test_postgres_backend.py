@@ -1,6 +1,8 @@
 """The PostgreSQL backend: bounded connect retries and a deadline on every call."""
 
 import logging
+import os
+import socket
 import time
 
 import pytest
@@ -73,10 +75,12 @@ def test_no_server_side_cursors_and_no_prepared_statements(postgres_only):
     assert connection.connection.prepare_threshold is None
 
 
-def _terminate_backend_of(connection) -> None:
-    pid = connection.connection.info.backend_pid
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+def _break(connection) -> None:
+    """Cut the client's socket, as a dropped connection would be: through a
+    pooler, ending the server's backend would leave the client's link alive."""
+    link = socket.socket(fileno=os.dup(connection.connection.fileno()))
+    link.shutdown(socket.SHUT_RDWR)
+    link.close()
 
 
 @pytest.mark.parametrize(("check_after", "replaced"), [(0, True), (60, False)])
@@ -86,7 +90,7 @@ def test_a_reused_connection_is_checked_unless_it_answered_just_now(
     settings.DATABASE_HEALTH_CHECK_AFTER = check_after
     with second_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    _terminate_backend_of(second_connection)
+    _break(second_connection)
     dropped = second_connection.connection
     second_connection.health_check_done = False  # a new request begins
 
@@ -104,7 +108,7 @@ def test_an_idle_connection_is_checked(second_connection, settings):
     settings.DATABASE_HEALTH_CHECK_AFTER = 1
     with second_connection.cursor() as cursor:
         cursor.execute("SELECT 1")
-    _terminate_backend_of(second_connection)
+    _break(second_connection)
     time.sleep(1.1)
     second_connection.health_check_done = False
 
