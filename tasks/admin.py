@@ -9,6 +9,7 @@ from users.models import User
 
 from . import list_cache
 from .models import Tag, Task
+from .tags import tags_named
 
 # Owners matched by a search word that are inlined into the task query as ids.
 MAX_OWNER_IDS = 1000
@@ -94,6 +95,13 @@ class TaskAdmin(ListCacheAdmin):
     show_facets = admin.ShowFacets.NEVER
     actions = ["mark_completed", "mark_not_completed", "restore_from_trash"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and "owner" in form.changed_data:
+            # A task carries only its owner's tags: the new owner's, by name.
+            names = list(obj.tags.values_list("name", flat=True))
+            obj.tags.set(tags_named(obj.owner, names))
+
     @admin.display(description="tags")
     def tag_list(self, task: Task) -> str:
         # Read-only here: a task may only carry its owner's tags, which the API
@@ -160,3 +168,7 @@ class TagAdmin(ListCacheAdmin):
     list_select_related = ["owner"]
     autocomplete_fields = ["owner"]
     ordering = ["-id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Moving a tag to another user would leave it on its old owner's tasks.
+        return ["owner"] if obj is not None else []

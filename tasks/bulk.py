@@ -1,8 +1,8 @@
 """POST /api/v1/tasks/bulk/: up to 100 operations on the caller's tasks at once.
 
 Every task named must be the caller's (and not in the trash), or the request is a
-404 and nothing changes. Atomic (the default): every operation is checked first,
-and one bad operation is a 400 with the errors of each bad one under
+404 and nothing changes. Atomic (the default): one bad operation is a 400 with
+the errors of each bad one under
 "operations", keyed by its position ({"2": {...}}), with nothing changed.
 With "atomic": false each operation stands alone and reports its own status.
 """
@@ -10,7 +10,7 @@ With "atomic": false each operation stands alone and reports its own status.
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import exceptions, serializers
 
@@ -66,28 +66,39 @@ class BulkResponseSerializer(serializers.Serializer):
 def run(
     user, operations: list[dict], atomic: bool, context: Mapping[str, Any]
 ) -> list[dict]:
-    """Apply the operations in order; returns one result per operation."""
+    """Apply the operations in order; returns one result per operation.
+
+    Each operation is checked just before it runs, against the tasks as the
+    operations before it left them, and runs in a savepoint: one that breaks a
+    database rule (two deadlines after two updates) is that operation's 400.
+    """
     tasks = {task.pk: task for task in _named_tasks(user, operations)}
-    if atomic:
-        checked = [_check(op, tasks, context) for op in operations]
-        # Keyed by position, as DRF reports a list's invalid items.
-        errors = {str(i): error for i, (_, error) in enumerate(checked) if error}
-        if errors:
-            raise serializers.ValidationError({"operations": errors})
-        return [_apply(op, serializer, tasks) for op, (serializer, _) in
-                zip(operations, checked, strict=True)]  # fmt: skip
-    results = []
-    for op in operations:
+    results, errors = [], {}
+    for position, op in enumerate(operations):
         serializer, error = _check(op, tasks, context)
-        if error:
-            results.append(_result(op, 400, errors=error))
-            continue
-        try:
-            with transaction.atomic():  # a savepoint: this operation alone
-                results.append(_apply(op, serializer, tasks))
-        except exceptions.NotFound:
-            results.append(_result(op, 404, errors={"detail": "Not found."}))
+        if not error:
+            try:
+                with transaction.atomic():
+                    results.append(_apply(op, serializer, tasks))
+                continue
+            except exceptions.NotFound:
+                if atomic:
+                    raise
+                results.append(_result(op, 404, errors={"detail": "Not found."}))
+                continue
+            except IntegrityError as exc:
+                error = {"non_field_errors": [_rule_broken(exc)]}
+        errors[str(position)] = error  # keyed by position, as DRF keys a list's
+        results.append(_result(op, 400, errors=error))
+    if atomic and errors:
+        raise serializers.ValidationError({"operations": errors})
     return results
+
+
+def _rule_broken(exc: IntegrityError) -> str:
+    if "due_at_or_due_date" in str(exc):
+        return "A task has a due time (due_at) or a due date, not both."
+    return "This operation breaks a rule of the data."
 
 
 def _named_tasks(user, operations: list[dict]) -> list[Task]:

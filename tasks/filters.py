@@ -7,7 +7,7 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from .models import TAG_NAME_MAX_LENGTH, Priority, Task
+from .models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Priority, Task
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
@@ -27,10 +27,13 @@ class NamesField(forms.Field):
 
     def to_python(self, value) -> list[str]:
         names = [name.strip() for name in value or []]
+        if len(names) > TAGS_PER_TASK:  # no task could match more
+            raise forms.ValidationError(f"At most {TAGS_PER_TASK} tags.")
         for name in names:
-            if not name or len(name) > TAG_NAME_MAX_LENGTH:
+            if not name or len(name) > TAG_NAME_MAX_LENGTH or "\x00" in name:
                 raise forms.ValidationError(
-                    f"Tag names are 1 to {TAG_NAME_MAX_LENGTH} characters."
+                    f"Tag names are 1 to {TAG_NAME_MAX_LENGTH} characters, "
+                    "without null characters."
                 )
         return names
 

@@ -107,6 +107,9 @@ class Tag(models.Model):
     name = models.CharField(max_length=TAG_NAME_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Set on tags read by the /tags/ endpoint (an annotation), not a column.
+    task_count: int
+
     class Meta:
         ordering = [Lower("name"), "id"]
         constraints = [
@@ -227,9 +230,11 @@ def due_by(due_at: datetime | None, due_date: date | None) -> datetime | None:
     """When a task is due: its due time, or the end (UTC) of its due date."""
     if due_at is not None:
         return due_at
-    if due_date is not None:
-        return datetime.combine(due_date + timedelta(days=1), time.min, tzinfo=UTC)
-    return None
+    if due_date is None:
+        return None
+    if due_date == date.max:  # the day after would not exist
+        return datetime.combine(due_date, time.max, tzinfo=UTC)
+    return datetime.combine(due_date + timedelta(days=1), time.min, tzinfo=UTC)
 
 
 def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:

@@ -1,5 +1,7 @@
 from collections.abc import Iterable
 
+from django.db.models import Value
+from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
@@ -203,7 +205,10 @@ class TagSerializer(serializers.ModelSerializer):
 
     def validate_name(self, name: str) -> str:
         owner = self.context["request"].user
-        clash = Tag.objects.filter(owner=owner, name__iexact=name)
+        # As the unique constraint compares: LOWER() of both.
+        clash = Tag.objects.annotate(key=Lower("name")).filter(
+            owner=owner, key=Lower(Value(name))
+        )
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
@@ -246,6 +251,7 @@ class TaskTransferSerializer(TaskSerializer):
         read_only_fields: list[str] = []
 
     def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)  # the API's rules: one deadline at most
         now = timezone.now()
         attrs.setdefault("created_at", now)
         attrs.setdefault("updated_at", max(attrs["created_at"], now))

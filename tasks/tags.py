@@ -1,5 +1,8 @@
 """Tags by name: how a task's payload names them."""
 
+from django.db.models import Value
+from django.db.models.functions import Lower
+
 from .models import Tag
 
 
@@ -25,7 +28,11 @@ def tags_named(owner, names: list[str]) -> list[Tag]:
     for name in names:
         tag = tags.get(name.lower())
         if tag is None:  # the database folded it to a tag Python spells apart
-            tag = Tag.objects.get(owner=owner, name__iexact=name)
+            tag = (
+                Tag.objects.annotate(key=Lower("name"))
+                .filter(owner=owner, key=Lower(Value(name)))
+                .get()
+            )
         result.append(tag)
     return result
 

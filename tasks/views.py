@@ -1,5 +1,6 @@
 from typing import cast
 
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -210,16 +211,28 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return tags.order_by(Lower("name"), "id")
 
     def perform_create(self, serializer: BaseSerializer) -> None:
-        tag = serializer.save(owner=self.request.user)
+        tag = _save_tag(serializer, owner=self.request.user)
         tag.task_count = 0
 
     def perform_update(self, serializer: BaseSerializer) -> None:
-        serializer.save()
+        _save_tag(serializer)
         list_cache.changed(self.request.user.pk)  # the tasks show the new name
 
     def perform_destroy(self, instance: Tag) -> None:
         instance.delete()
         list_cache.changed(self.request.user.pk)
+
+
+def _save_tag(serializer: BaseSerializer, **fields) -> Tag:
+    # The serializer checks the name first; a concurrent request may still take
+    # it in between, and the unique constraint then decides: 400, not 500.
+    try:
+        with transaction.atomic():
+            return serializer.save(**fields)
+    except IntegrityError:
+        raise serializers.ValidationError(
+            {"name": ["You already have a tag with this name."]}
+        ) from None
 
 
 @extend_schema_view(

@@ -251,3 +251,19 @@ def test_operators_find_the_trash_and_restore_from_it(operator_client):
 
     assert [task.title for task in page.context["cl"].result_list] == ["binned"]
     assert not Task.objects.trashed().exists()
+
+
+def test_moving_a_task_to_another_owner_moves_its_tags_by_name(operator_client):
+    task = TaskFactory()
+    task.tags.set(tags_named(task.owner, ["medical"]))
+    new_owner = UserFactory()
+
+    response = operator_client.post(
+        f"/admin/tasks/task/{task.pk}/change/",
+        {"owner": new_owner.pk, "title": task.title, "description": "", "priority": 0},
+    )
+
+    assert response.status_code == 302
+    assert [(tag.owner_id, tag.name) for tag in task.tags.all()] == [
+        (new_owner.pk, "medical")
+    ]

@@ -161,3 +161,26 @@ def test_bulk_requires_authentication(api_client, user):
 
     assert response.status_code == 401
     assert Task.objects.get(pk=task.pk).deleted_at is None
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_updates_that_together_break_a_rule_are_400_not_500(auth_client, user, atomic):
+    task = TaskFactory(owner=user)
+
+    response = bulk(
+        auth_client,
+        [
+            {"op": "update", "id": task.pk, "data": {"due_at": "2026-12-01T09:00:00Z"}},
+            {"op": "update", "id": task.pk, "data": {"due_date": "2026-12-02"}},
+        ],
+        atomic=atomic,
+    )
+
+    task.refresh_from_db()
+    if atomic:
+        assert response.status_code == 400
+        assert set(response.json()["operations"]) == {"1"}
+        assert task.due_at is None
+    else:
+        assert [r["status"] for r in response.json()["results"]] == [200, 400]
+        assert task.due_at is not None and task.due_date is None

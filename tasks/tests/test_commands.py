@@ -504,3 +504,23 @@ def test_task_stats_reports_totals_distribution_busiest_and_oldest():
 
 def test_task_stats_on_an_empty_database():
     assert "no tasks yet" in run("task_stats")
+
+
+def test_import_names_a_row_with_two_deadlines(tmp_path):
+    owner = UserFactory()
+    path = tmp_path / "tasks.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "title": "both",
+                    "due_at": "2026-12-01T09:00:00Z",
+                    "due_date": "2026-12-01",
+                }
+            ]
+        )
+    )
+
+    with pytest.raises(CommandError, match="line 1: due_date"):
+        run("import_tasks", str(path), "--user", owner.username)
+    assert not owner.tasks.exists()

@@ -226,3 +226,35 @@ def test_the_list_shows_the_new_fields_as_the_detail_does(auth_client, user):
 
     for item in auth_client.get("/api/v1/tasks/").json()["results"]:
         assert item == auth_client.get(f"/api/v1/tasks/{item['id']}/").json()
+
+
+def test_the_last_representable_due_date_is_accepted(auth_client):
+    task = create(auth_client, due_date="9999-12-31")
+
+    assert task["due_date"] == "9999-12-31"
+    assert listed(auth_client, "ordering=due_at") == ["t"]
+
+
+@pytest.mark.parametrize("query", ["tag=a%00b", "&".join(["tag=t"] * 21)])
+def test_tag_filters_that_could_never_match_are_400(auth_client, query):
+    response = auth_client.get(f"/api/v1/tasks/?{query}")
+
+    assert response.status_code == 400
+    assert list(response.json()) == ["tag"]
+
+
+def test_a_tag_name_taken_between_check_and_save_is_400(auth_client, user, rf):
+    from rest_framework.exceptions import ValidationError
+
+    from tasks.serializers import TagSerializer
+    from tasks.views import _save_tag
+
+    request = rf.post("/api/v1/tags/")
+    request.user = user
+    serializer = TagSerializer(data={"name": "dup"}, context={"request": request})
+    assert serializer.is_valid()
+    Tag.objects.create(owner=user, name="DUP")  # a concurrent request wins
+
+    with pytest.raises(ValidationError):
+        _save_tag(serializer, owner=user)
+    assert user.tags.count() == 1
