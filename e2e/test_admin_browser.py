@@ -37,7 +37,9 @@ def test_operator_finds_a_users_tasks_filters_and_completes_them(
     page.fill("#searchbar", "alice@example.com")
     page.press("#searchbar", "Enter")
     expect(page.locator("#result_list tbody tr")).to_have_count(3)
-    page.locator("#changelist-filter").get_by_role("link", name="No", exact=True).click()
+    page.locator("#changelist-filter").get_by_role(
+        "link", name="No", exact=True
+    ).click()
     rows = page.locator("#result_list tbody tr")
     expect(rows).to_have_count(2)
     expect(rows).to_contain_text(["Call the plumber", "Renew passport"])  # newest first
