@@ -12,7 +12,8 @@ def _task_count(**filters) -> Coalesce:
     # A correlated subquery per row on the page, rather than a JOIN and GROUP BY
     # over every task: the page's 100 users cost 100 index lookups.
     counts = (
-        Task.objects.filter(owner=OuterRef("pk"), **filters)
+        Task.objects.alive()  # the trash is counted nowhere
+        .filter(owner=OuterRef("pk"), **filters)
         .order_by()
         .values("owner")
         .annotate(n=Count("id"))

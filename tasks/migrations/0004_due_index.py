@@ -5,8 +5,11 @@ INDEX = models.Index(fields=["owner", "due_by"], name="task_owner_due_idx")
 
 def create_index(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
+        # A failed earlier run can leave an INVALID index of this name, which
+        # IF NOT EXISTS would keep; the migration is only recorded on success.
+        schema_editor.execute("DROP INDEX CONCURRENTLY IF EXISTS task_owner_due_idx")
         schema_editor.execute(
-            "CREATE INDEX CONCURRENTLY IF NOT EXISTS task_owner_due_idx "
+            "CREATE INDEX CONCURRENTLY task_owner_due_idx "
             "ON tasks_task (owner_id, due_by)"
         )
     else:

@@ -267,3 +267,14 @@ def test_moving_a_task_to_another_owner_moves_its_tags_by_name(operator_client):
     assert [(tag.owner_id, tag.name) for tag in task.tags.all()] == [
         (new_owner.pk, "medical")
     ]
+
+
+def test_the_user_list_counts_no_trashed_task(operator_client):
+    owner = UserFactory(username="counted")
+    TaskFactory.create_batch(2, owner=owner)
+    TaskFactory(owner=owner, deleted_at=timezone.now())
+
+    page = operator_client.get("/admin/users/user/?q=counted")
+
+    [row] = page.context["cl"].result_list
+    assert (row.open_task_count, row.done_task_count) == (2, 0)

@@ -492,10 +492,11 @@ def test_task_stats_reports_totals_distribution_busiest_and_oldest():
     Task.objects.filter(pk=oldest.pk).update(
         created_at=timezone.now() - timedelta(days=400)
     )
+    TaskFactory(owner=busy, deleted_at=timezone.now())  # counted apart
 
     output = run("task_stats", "--top", "2")
 
-    assert "users 3, tasks 6: 5 open, 1 done (16.7% done)" in output
+    assert "users 3, tasks 6: 5 open, 1 done (16.7% done); 1 in the trash" in output
     assert "users with tasks 2, without 1; min 1, median 3, p90 5" in output
     busiest = output.split("Busiest users")[1].split("Oldest")[0]
     assert busiest.index("busy") < busiest.index("quiet")

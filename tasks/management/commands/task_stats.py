@@ -23,7 +23,9 @@ class Command(BaseCommand):
         if top < 1:
             raise CommandError("--top must be at least 1.")
         out = self.stdout.write
-        totals = Task.objects.aggregate(
+        # Tasks in the trash are left out, as the API leaves them out.
+        tasks = Task.objects.alive()
+        totals = tasks.aggregate(
             tasks=Count("id"), open=Count("id", filter=Q(completed=False))
         )
         users = User.objects.count()
@@ -34,13 +36,12 @@ class Command(BaseCommand):
         out(self.style.MIGRATE_HEADING("Totals"))
         out(
             f"  users {users}, tasks {totals['tasks']}: "
-            f"{totals['open']} open, {done} done{share}"
+            f"{totals['open']} open, {done} done{share}; "
+            f"{Task.objects.trashed().count()} in the trash"
         )
 
         per_user = sorted(
-            Task.objects.values("owner")
-            .annotate(n=Count("id"))
-            .values_list("n", flat=True)
+            tasks.values("owner").annotate(n=Count("id")).values_list("n", flat=True)
         )
         out(self.style.MIGRATE_HEADING("Tasks per user"))
         if per_user:
@@ -55,7 +56,7 @@ class Command(BaseCommand):
 
         out(self.style.MIGRATE_HEADING(f"Busiest users (top {top})"))
         busiest = (
-            Task.objects.values("owner__username")
+            tasks.values("owner__username")
             .annotate(total=Count("id"), open=Count("id", filter=Q(completed=False)))
             .order_by("-total", "owner__username")[:top]
         )
@@ -67,9 +68,7 @@ class Command(BaseCommand):
 
         out(self.style.MIGRATE_HEADING(f"Oldest open tasks (top {top})"))
         now = timezone.now()
-        oldest = (
-            Task.objects.open().select_related("owner").order_by("created_at", "id")
-        )
+        oldest = tasks.open().select_related("owner").order_by("created_at", "id")
         for task in oldest[:top]:
             age = (now - task.created_at).days
             out(
