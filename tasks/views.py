@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 from todo_project.transactions import AtomicWritesMixin
 from users.models import User
 
-from . import bulk, list_cache, transfer
+from . import bulk, examples, list_cache, transfer
 from .filters import BooleanFilter, TaskFilter
 from .models import Tag, Task
 from .serializers import (
@@ -49,10 +49,12 @@ from .serializers import (
             )
         ],
     ),
-    create=extend_schema(summary="Create a task"),
+    create=extend_schema(summary="Create a task", examples=examples.CREATE),
     retrieve=extend_schema(summary="Get one of your tasks"),
     update=extend_schema(summary="Replace one of your tasks"),
-    partial_update=extend_schema(summary="Change some fields of one of your tasks"),
+    partial_update=extend_schema(
+        summary="Change some fields of one of your tasks", examples=examples.PATCH
+    ),
     destroy=extend_schema(summary="Delete one of your tasks"),
 )
 @extend_schema(tags=["tasks"])
@@ -159,6 +161,7 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         "reports its own status.",
         request=bulk.BulkSerializer,
         responses={200: bulk.BulkResponseSerializer},
+        examples=examples.BULK,
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request) -> Response:
@@ -192,7 +195,9 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     create=extend_schema(summary="Create a tag"),
     retrieve=extend_schema(summary="Get one of your tags"),
     update=extend_schema(summary="Rename one of your tags"),
-    partial_update=extend_schema(summary="Rename one of your tags"),
+    partial_update=extend_schema(
+        summary="Rename one of your tags", examples=examples.TAG_RENAME
+    ),
     destroy=extend_schema(summary="Delete a tag (its tasks stay, without it)"),
 )
 @extend_schema(tags=["tags"])
@@ -277,6 +282,7 @@ class ExportView(APIView):
         "deleted_at) and every tag, with or without tasks. `manage.py import_tasks "
         "FILE --user NAME` reads it back.",
         responses={200: ExportSerializer},
+        examples=examples.EXPORT,
     )
     def get(self, request) -> Response:
         user = cast(User, request.user)  # IsAuthenticated: never anonymous here

@@ -70,3 +70,16 @@ def test_every_parameter_of_the_task_list_is_described():
     }  # fmt: skip
     for parameter in parameters:
         assert parameter.get("description"), parameter["name"]
+
+
+def test_the_new_task_endpoints_show_examples():
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    paths = schema["paths"]
+
+    create = paths["/api/v1/tasks/"]["post"]
+    bulk = paths["/api/v1/tasks/bulk/"]["post"]
+    export = paths["/api/v1/export/"]["get"]
+    assert create["requestBody"]["content"]["application/json"]["examples"]
+    assert create["responses"]["201"]["content"]["application/json"]["examples"]
+    assert bulk["requestBody"]["content"]["application/json"]["examples"]
+    assert export["responses"]["200"]["content"]["application/json"]["examples"]
