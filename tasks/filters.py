@@ -166,7 +166,14 @@ class TaskFilter(django_filters.FilterSet):
             queryset = queryset.filter(
                 Q(title__icontains=word)
                 | Q(description__icontains=word)
-                | Exists(tagged.filter(task=OuterRef("pk"), tag__name__icontains=word))
+                # Only the owner's tags: a search never scans other users'.
+                | Exists(
+                    tagged.filter(
+                        task=OuterRef("pk"),
+                        tag__owner=OuterRef("owner"),
+                        tag__name__icontains=word,
+                    )
+                )
             )
         return queryset
 
