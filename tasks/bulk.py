@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from rest_framework import exceptions, serializers
 
 from todo_project.fields import StrictBooleanField
@@ -133,13 +132,9 @@ def _apply(op: dict, serializer, tasks: dict[int, Task]) -> dict:
     if kind == "update":
         return _result(op, 200, task=serializer.save())
     if kind == "delete":
-        task.deleted_at = timezone.now()
-        task.save(update_fields=["deleted_at"])
+        task.move_to_trash()
         return _result(op, 204)
-    completed = kind == "complete"
-    if task.completed != completed:
-        task.completed = completed
-        task.save()
+    task.set_completed(kind == "complete")
     return _result(op, 200, task=task)
 
 

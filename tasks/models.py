@@ -225,6 +225,30 @@ class Task(models.Model):
             kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
 
+    # State changes the API and bulk operations share. Each returns
+    # whether it changed anything: repeating one is safe and writes nothing.
+
+    def set_completed(self, completed: bool) -> bool:
+        if self.completed == completed:
+            return False
+        self.completed = completed
+        self.save()  # stamps or clears completed_at
+        return True
+
+    def move_to_trash(self) -> bool:
+        if self.deleted_at is not None:
+            return False
+        self.deleted_at = timezone.now()
+        self.save(update_fields=["deleted_at"])
+        return True
+
+    def restore(self) -> bool:
+        if self.deleted_at is None:
+            return False
+        self.deleted_at = None
+        self.save(update_fields=["deleted_at"])
+        return True
+
 
 def due_by(due_at: datetime | None, due_date: date | None) -> datetime | None:
     """When a task is due: its due time, or the end (UTC) of its due date."""

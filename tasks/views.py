@@ -111,8 +111,7 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Task) -> None:
         # To the trash: GET /trash/ lists it, POST .../restore/ brings it back.
-        instance.deleted_at = timezone.now()
-        instance.save(update_fields=["deleted_at"])
+        instance.move_to_trash()
         list_cache.changed(self.request.user.pk)
 
     @extend_schema(
@@ -144,9 +143,7 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     def restore(self, request, pk=None) -> Response:
         # The one task action that also finds trashed tasks.
         task = get_object_or_404(self._own_tasks(), pk=pk)
-        if task.deleted_at is not None:
-            task.deleted_at = None
-            task.save(update_fields=["deleted_at"])
+        if task.restore():
             list_cache.changed(self.request.user.pk)
         return Response(self.get_serializer(task).data)
 
@@ -178,9 +175,7 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
     def _set_completed(self, completed: bool) -> Response:
         task = self.get_object()
-        if task.completed != completed:
-            task.completed = completed
-            task.save()  # stamps or clears completed_at
+        if task.set_completed(completed):
             list_cache.changed(self.request.user.pk)
         return Response(self.get_serializer(task).data)
 
