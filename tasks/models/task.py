@@ -4,40 +4,18 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Length, Lower, Replace, Trim
+from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
+from .expressions import JSONGroupArray, whitespace_as_spaces
+from .tag import Tag
+
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
-TAG_NAME_MAX_LENGTH = 50
 TAGS_PER_TASK = 20
 # Days a task stays in the trash before `purge_tasks --trashed-before` removes it.
 TRASH_DAYS = 30
-
-
-def _whitespace_as_spaces(field: str):
-    """The field with tabs and line breaks turned into spaces, which TRIM removes.
-
-    SQL's TRIM strips only spaces; this keeps the check portable across
-    PostgreSQL and SQLite without a regular expression.
-    """
-    expression: models.Func | models.F = models.F(field)
-    for character in "\t\n\r":
-        expression = Replace(expression, models.Value(character), models.Value(" "))
-    return expression
-
-
-class JSONGroupArray(models.Aggregate):
-    """A group's values as one JSON array (JSON_AGG; SQLite: JSON_GROUP_ARRAY)."""
-
-    function = "JSON_GROUP_ARRAY"
-    output_field = models.JSONField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler, connection, function="JSONB_AGG", **extra_context
-        )
 
 
 @functools.cache
@@ -95,41 +73,6 @@ class Priority(models.IntegerChoices):
     HIGH = 3, "high"
 
 
-class Tag(models.Model):
-    """A user's label for tasks; its name is unique per user, ignoring case."""
-
-    owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        related_name="tags",
-        db_index=False,  # the unique (owner, lower(name)) index leads with owner
-    )
-    name = models.CharField(max_length=TAG_NAME_MAX_LENGTH)
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    # Set on tags read by the /tags/ endpoint (an annotation), not a column.
-    task_count: int
-
-    class Meta:
-        ordering = [Lower("name"), "id"]
-        constraints = [
-            models.UniqueConstraint(
-                "owner",
-                Lower("name"),
-                name="tag_owner_name_unique",
-                violation_error_message="You already have a tag with this name.",
-            ),
-            models.CheckConstraint(
-                condition=GreaterThan(Length(Trim(_whitespace_as_spaces("name"))), 0),
-                name="tag_name_not_blank",
-                violation_error_message="Tag names may not be blank.",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-
 class Task(models.Model):
     """One thing a user means to do."""
 
@@ -182,7 +125,7 @@ class Task(models.Model):
         ]
         constraints = [
             models.CheckConstraint(
-                condition=GreaterThan(Length(Trim(_whitespace_as_spaces("title"))), 0),
+                condition=GreaterThan(Length(Trim(whitespace_as_spaces("title"))), 0),
                 name="task_title_not_blank",
                 violation_error_message="Title may not be blank.",
             ),

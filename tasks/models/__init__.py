@@ -1,0 +1,28 @@
+"""The tasks app's models, one module per resource."""
+
+from .tag import TAG_NAME_MAX_LENGTH, Tag
+from .task import (
+    DESCRIPTION_MAX_LENGTH,
+    TAGS_PER_TASK,
+    TITLE_MAX_LENGTH,
+    TRASH_DAYS,
+    Priority,
+    Task,
+    TaskQuerySet,
+    bulk_create_keeping_timestamps,
+    due_by,
+)
+
+__all__ = [
+    "DESCRIPTION_MAX_LENGTH",
+    "TAGS_PER_TASK",
+    "TAG_NAME_MAX_LENGTH",
+    "TITLE_MAX_LENGTH",
+    "TRASH_DAYS",
+    "Priority",
+    "Tag",
+    "Task",
+    "TaskQuerySet",
+    "bulk_create_keeping_timestamps",
+    "due_by",
+]

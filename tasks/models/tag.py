@@ -1,0 +1,43 @@
+from django.conf import settings
+from django.db import models
+from django.db.models.functions import Length, Lower, Trim
+from django.db.models.lookups import GreaterThan
+
+from .expressions import whitespace_as_spaces
+
+TAG_NAME_MAX_LENGTH = 50
+
+
+class Tag(models.Model):
+    """A user's label for tasks; its name is unique per user, ignoring case."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tags",
+        db_index=False,  # the unique (owner, lower(name)) index leads with owner
+    )
+    name = models.CharField(max_length=TAG_NAME_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Set on tags read by the /tags/ endpoint (an annotation), not a column.
+    task_count: int
+
+    class Meta:
+        ordering = [Lower("name"), "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="tag_owner_name_unique",
+                violation_error_message="You already have a tag with this name.",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThan(Length(Trim(whitespace_as_spaces("name"))), 0),
+                name="tag_name_not_blank",
+                violation_error_message="Tag names may not be blank.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
