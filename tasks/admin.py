@@ -8,7 +8,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from users.models import User
 
 from . import list_cache
-from .models import Tag, Task
+from .models import Tag, Task, Tombstone
 from .tags import tags_named
 
 # Owners matched by a search word that are inlined into the task query as ids.
@@ -98,6 +98,10 @@ class TaskAdmin(ListCacheAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and "owner" in form.changed_data:
+            # Gone from its old owner's data, as if deleted there.
+            Tombstone.objects.record(
+                Tombstone.Kind.TASK, [(form.initial["owner"], obj.pk)]
+            )
             # A task carries only its owner's tags: the new owner's, by name.
             names = list(obj.tags.values_list("name", flat=True))
             obj.tags.set(tags_named(obj.owner, names))

@@ -88,3 +88,21 @@ EXPORT = [
         response_only=True,
     )
 ]
+
+SYNC = [
+    OpenApiExample(
+        "A page of changes",
+        value={
+            "changes": [
+                {"type": "tag", "id": 7, "deleted": False, "data": {
+                    "id": 7, "name": "errands", "created_at": "2026-11-26T09:00:00Z"
+                }},
+                {"type": "task", "id": 42, "deleted": False, "data": TASK},
+                {"type": "task", "id": 41, "deleted": True, "data": None},
+            ],
+            "cursor": "WzEsMTIsMiw0MV0:1tZ9Xb:3f0b...",
+            "has_more": False,
+        },
+        response_only=True,
+    )
+]  # fmt: skip

@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import ExportView, TagViewSet, TaskViewSet, TrashViewSet
+from .views import ExportView, SyncView, TagViewSet, TaskViewSet, TrashViewSet
 
 
 class Router(DefaultRouter):
@@ -17,5 +17,6 @@ router.register("trash", TrashViewSet, basename="trash")
 
 urlpatterns = [
     path("export/", ExportView.as_view(), name="export"),
+    path("sync/", SyncView.as_view(), name="sync"),
     *router.urls,
 ]

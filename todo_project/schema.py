@@ -33,8 +33,9 @@ class AutoSchema(SpectacularAutoSchema):
         error = self.resolve_serializer(ErrorSerializer, "response").ref
         errors: dict[str, tuple[str, dict]] = {}
         has_body = self.method in {"POST", "PUT", "PATCH"}
+        validates_query = getattr(self.view, "query_serializer_class", None)
         if (has_body and self.get_request_serializer() is not None) or (
-            self._is_list_view()
+            self._is_list_view() or validates_query
         ):
             errors["400"] = (
                 "Invalid input; nothing was changed.",

@@ -1,14 +1,19 @@
 from django.conf import settings
-from django.db import models
+from django.db import models, router, transaction
 from django.db.models.functions import Length, Lower, Trim
 from django.db.models.lookups import GreaterThan
 
 from .expressions import whitespace_as_spaces
+from .sync import SyncedModel, SyncedQuerySet
 
 TAG_NAME_MAX_LENGTH = 50
 
 
-class Tag(models.Model):
+class TagQuerySet(SyncedQuerySet):
+    pass
+
+
+class Tag(SyncedModel):
     """A user's label for tasks; its name is unique per user, ignoring case."""
 
     owner = models.ForeignKey(
@@ -19,6 +24,8 @@ class Tag(models.Model):
     )
     name = models.CharField(max_length=TAG_NAME_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TagQuerySet.as_manager()
 
     # Set on tags read by the /tags/ endpoint (an annotation), not a column.
     task_count: int
@@ -38,6 +45,25 @@ class Tag(models.Model):
                 violation_error_message="Tag names may not be blank.",
             ),
         ]
+        indexes = [
+            # The change feed: one user's tags by change number.
+            models.Index(fields=["owner", "change_seq"], name="tag_owner_seq_idx")
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        renaming = not self._state.adding
+        using = kwargs.get("using") or router.db_for_write(Tag, instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            super().save(*args, **kwargs)
+            if renaming:  # its tasks show its name
+                self.tasks.touch()
+
+    @classmethod
+    def deleting(cls, pks: list[int], using: str) -> None:
+        from .task import Task  # which imports this module
+
+        # Their tasks lose them.
+        Task.objects.using(using).filter(tags__in=pks).touch()

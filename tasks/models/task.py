@@ -2,13 +2,14 @@ import functools
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.utils import timezone
 
 from .expressions import JSONGroupArray, whitespace_as_spaces
+from .sync import SyncedModel, SyncedQuerySet
 from .tag import Tag
 
 TITLE_MAX_LENGTH = 200
@@ -30,7 +31,7 @@ def _tag_names() -> Subquery:
     )
 
 
-class TaskQuerySet(models.QuerySet):
+class TaskQuerySet(SyncedQuerySet):
     def with_tag_names(self):
         """Each task's tag names as `tag_names` (None without tags), read in
         the task's own query rather than one more per task or per page."""
@@ -73,7 +74,7 @@ class Priority(models.IntegerChoices):
     HIGH = 3, "high"
 
 
-class Task(models.Model):
+class Task(SyncedModel):
     """One thing a user means to do."""
 
     # Indexed through the (owner, -created_at, -id) index below, whose leading
@@ -122,6 +123,8 @@ class Task(models.Model):
             ),
             # Due soonest first, and the due filters (overdue, due_before, ...).
             models.Index(fields=["owner", "due_by"], name="task_owner_due_idx"),
+            # The change feed: one user's tasks by change number.
+            models.Index(fields=["owner", "change_seq"], name="task_owner_seq_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -213,8 +216,10 @@ def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:
     for task in tasks:
         task.due_by = due_by(task.due_at, task.due_date)
     stamps = [(task.created_at, task.updated_at) for task in tasks]
-    created = Task.objects.bulk_create(tasks, batch_size=1000)
-    for task, (created_at, updated_at) in zip(created, stamps, strict=True):
-        task.created_at, task.updated_at = created_at, updated_at
-    Task.objects.bulk_update(created, ["created_at", "updated_at"], batch_size=1000)
+    # One transaction: the update also gives the rows their change numbers.
+    with transaction.atomic(savepoint=False):
+        created = Task.objects.bulk_create(tasks, batch_size=1000)
+        for task, (created_at, updated_at) in zip(created, stamps, strict=True):
+            task.created_at, task.updated_at = created_at, updated_at
+        Task.objects.bulk_update(created, ["created_at", "updated_at"], batch_size=1000)
     return created

@@ -4,6 +4,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from tasks import sync
 from tasks.admin import EstimatedCountPaginator
 from tasks.models import Priority, Tag, Task
 from tasks.tags import tags_named
@@ -255,6 +256,7 @@ def test_operators_find_the_trash_and_restore_from_it(operator_client):
 
 def test_moving_a_task_to_another_owner_moves_its_tags_by_name(operator_client):
     task = TaskFactory()
+    old_owner = task.owner
     task.tags.set(tags_named(task.owner, ["medical"]))
     new_owner = UserFactory()
 
@@ -267,6 +269,13 @@ def test_moving_a_task_to_another_owner_moves_its_tags_by_name(operator_client):
     assert [(tag.owner_id, tag.name) for tag in task.tags.all()] == [
         (new_owner.pk, "medical")
     ]
+    # The old owner's change feed reports it gone; the new owner's shows it.
+    old_feed = sync.changes(old_owner, sync.START, limit=10)[0]
+    new_feed = sync.changes(new_owner, sync.START, limit=10)[0]
+    assert {"type": "task", "id": task.pk, "deleted": True, "data": None} in old_feed
+    assert ("task", task.pk, False) in {
+        (c["type"], c["id"], c["deleted"]) for c in new_feed
+    }
 
 
 def test_the_user_list_counts_no_trashed_task(operator_client):

@@ -27,6 +27,7 @@ COMMANDS = [
     "seed_demo",
     "seed_tasks",
     "purge_tasks",
+    "purge_tombstones",
     "export_tasks",
     "import_tasks",
     "create_token",

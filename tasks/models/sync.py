@@ -1,0 +1,192 @@
+"""What a client needs to follow a user's changes (GET /api/v1/sync/).
+
+Every write to a user's tasks or tags takes the next number from that user's
+ChangeClock and stamps it on the rows it writes (`change_seq`); a deletion
+leaves a Tombstone carrying its number. Taking a number updates the clock's
+row, which stays locked until the transaction ends, so a second writer for the
+same user waits for the first to commit before it gets its number: numbers
+follow the order in which a user's changes commit, whatever the clocks of the
+machines say. A reader that sees number N therefore sees every number below
+it, and a feed that remembers the last number it served skips nothing.
+
+The stamping lives here, in the models and querysets, rather than in the
+views: the API, the admin and the commands all write through these methods.
+"""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import cast
+
+from django.conf import settings
+from django.db import connections, models, router, transaction
+
+# Days the change feed remembers deletions (`purge_tombstones` forgets older
+# ones): a client that has not synced for longer must sync from scratch.
+SYNC_HISTORY_DAYS = 90
+
+
+class ChangeClockManager(models.Manager):
+    def advance(self, owner_id: int) -> int:
+        """The owner's next change number, locking the owner's clock until the
+        current transaction ends (which it must be in)."""
+        if not transaction.get_connection(self.db).in_atomic_block:
+            # Outside a transaction the lock would end before the change
+            # commits, and a later number could commit first.
+            raise transaction.TransactionManagementError(
+                "A change number must be taken inside the transaction that "
+                "writes the change."
+            )
+        connection = connections[self.db]
+        table = connection.ops.quote_name(self.model._meta.db_table)
+        with connection.cursor() as cursor:
+            # One statement for the first change and every later one; PostgreSQL
+            # and SQLite (3.35+) both upsert and return the new value.
+            # The table name is the model's own, quoted; the value is a parameter.
+            sql = (
+                f"INSERT INTO {table} (owner_id, seq, pruned_through) "  # noqa: S608
+                "VALUES (%s, 1, 0) ON CONFLICT (owner_id) "
+                f"DO UPDATE SET seq = {table}.seq + 1 RETURNING seq"
+            )
+            cursor.execute(sql, [owner_id])
+            return cursor.fetchone()[0]
+
+
+class ChangeClock(models.Model):
+    """The last change number given out for one user's tasks and tags."""
+
+    owner = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="+",
+    )
+    seq = models.BigIntegerField(default=0)
+    # Tombstones numbered up to this one may have been purged: a cursor at or
+    # below it can no longer be followed (410, sync again from scratch).
+    pruned_through = models.BigIntegerField(default=0)
+
+    objects = ChangeClockManager()
+
+    def __str__(self) -> str:
+        return f"change {self.seq} of user {self.owner_id}"
+
+
+class TombstoneManager(models.Manager):
+    def record(self, kind: str, rows: Iterable[tuple[int, int]]) -> None:
+        """Leave a tombstone for each (owner id, object id) about to be deleted."""
+        by_owner: dict[int, list[int]] = defaultdict(list)
+        for owner_id, object_id in rows:
+            by_owner[owner_id].append(object_id)
+        tombstones = []
+        # In owner order, so that two such deletions cannot deadlock on clocks.
+        for owner_id in sorted(by_owner):
+            seq = ChangeClock.objects.db_manager(self.db).advance(owner_id)
+            tombstones += [
+                self.model(owner_id=owner_id, kind=kind, object_id=pk, change_seq=seq)
+                for pk in by_owner[owner_id]
+            ]
+        self.bulk_create(tombstones, batch_size=1000)
+
+
+class Tombstone(models.Model):
+    """A task or tag deleted for good, as the change feed reports it."""
+
+    class Kind(models.TextChoices):
+        TASK = "task"
+        TAG = "tag"
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="tombstones",
+        db_index=False,  # the (owner, change_seq) index leads with owner
+    )
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    object_id = models.BigIntegerField()
+    change_seq = models.BigIntegerField()
+    deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = TombstoneManager()
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["owner", "change_seq"], name="tombstone_owner_seq_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_id} (deleted)"
+
+
+class SyncedQuerySet(models.QuerySet):
+    """A queryset whose bulk writes show in their owners' change feeds."""
+
+    def update(self, **kwargs) -> int:
+        with transaction.atomic(using=self.db, savepoint=False):
+            changed = 0
+            for owner_id in self._owner_ids():
+                kwargs["change_seq"] = ChangeClock.objects.db_manager(self.db).advance(
+                    owner_id
+                )
+                changed += models.QuerySet.update(
+                    self.filter(owner_id=owner_id), **kwargs
+                )
+            return changed
+
+    def touch(self) -> int:
+        """Show these rows in the change feed again (what they show changed)."""
+        return self.update()
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        with transaction.atomic(using=self.db, savepoint=False):
+            rows = list(self.order_by().values_list("owner_id", "pk"))
+            model = cast(type[SyncedModel], self.model)
+            Tombstone.objects.db_manager(self.db).record(model.kind(), rows)
+            pks = [pk for _, pk in rows]
+            model.deleting(pks, using=self.db)
+            # Exactly the rows tombstoned, through a plain queryset.
+            exact = self.model._base_manager.using(self.db).filter(pk__in=pks)
+            return models.QuerySet.delete(exact)
+
+    def _owner_ids(self) -> list[int]:
+        # Sorted, so that two bulk writes cannot deadlock on the owners' clocks.
+        owners = self.order_by().values_list("owner_id", flat=True).distinct()
+        return sorted(owners)
+
+
+class SyncedModel(models.Model):
+    """A model a user owns, whose every change the user's change feed shows."""
+
+    owner_id: int
+    # The owner's change number of this row's last change.
+    change_seq = models.BigIntegerField(default=0, db_default=0, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs) -> None:
+        using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            self.change_seq = ChangeClock.objects.db_manager(using).advance(
+                self.owner_id
+            )
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "change_seq"}
+            super().save(*args, **kwargs)
+
+    def delete(self, using=None, keep_parents=False):
+        using = using or router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            Tombstone.objects.db_manager(using).record(
+                self.kind(), [(self.owner_id, self.pk)]
+            )
+            type(self).deleting([self.pk], using=using)
+            return super().delete(using=using, keep_parents=keep_parents)
+
+    @classmethod
+    def kind(cls) -> str:
+        """What the change feed calls it: its model's name (a Tombstone.Kind)."""
+        return cls._meta.model_name or ""
+
+    @classmethod
+    def deleting(cls, pks: list[int], using: str) -> None:
+        """These rows are about to be deleted: what else does the feed need?"""
