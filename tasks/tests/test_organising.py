@@ -3,6 +3,8 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tasks.models import Tag, Task
@@ -198,6 +200,21 @@ def test_search_covers_tag_names(auth_client):
     create(auth_client, title="tagged", tags=["Groceries"])
 
     assert listed(auth_client, "search=grocer") == ["tagged"]
+
+
+def test_search_reads_only_the_callers_tags(auth_client, user, other_user):
+    # Whatever the plan, the tag part of a search starts from the caller's own
+    # tags; correlated on each task's owner instead, PostgreSQL may hash every
+    # user's matching tags, scanning the whole tag table.
+    Tag.objects.create(owner=other_user, name="groceries")
+    create(auth_client, title="tagged", tags=["Groceries"])
+
+    with CaptureQueriesContext(connection) as queries:
+        assert listed(auth_client, "search=grocer") == ["tagged"]
+
+    [search] = [q["sql"] for q in queries if "%GROCER%" in q["sql"].upper()]
+    tags_part = search[search.index('FROM "tasks_tag" U0') :]
+    assert f'U0."owner_id" = {user.pk}' in tags_part.split("LIKE")[0]
 
 
 def test_complete_and_reopen_are_safe_to_retry(auth_client):
