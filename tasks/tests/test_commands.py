@@ -10,12 +10,13 @@ from django.core.management import (
     get_commands,
     load_command_class,
 )
+from django.db.models import F
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tasks import transfer
-from tasks.models import Task
+from tasks.models import Tag, Task
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users.models import User
@@ -113,17 +114,31 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
 
 
 def seeded() -> list[tuple]:
-    return list(
-        Task.objects.order_by("owner__username", "created_at", "title").values_list(
-            "owner__username", "title", "description", "completed", "created_at"
-        )
+    tasks = Task.objects.with_tag_names().order_by(
+        "owner__username", "created_at", "title"
     )
+    return [
+        (*row[:-1], sorted(row[-1] or []))
+        for row in tasks.values_list(
+            "owner__username",
+            "title",
+            "description",
+            "completed",
+            "created_at",
+            "tag_names",
+        )
+    ]
 
 
 def test_seed_tasks_creates_users_and_tasks_that_obey_the_rules():
     output = run("seed_tasks", "--users", "3", "--tasks-per-user", "7", "--seed", "1")
 
-    assert "Created 3 users and 21 tasks" in output
+    links = Task.tags.through.objects.count()
+    assert f"Created 3 users, 21 tasks and {links} tag links" in output
+    assert 0 < links < 21 * 2
+    # Every user has the same few tags; a task carries only its owner's.
+    assert Tag.objects.count() == 3 * 6
+    assert not Task.tags.through.objects.exclude(tag__owner=F("task__owner")).exists()
     assert "100%" in output
     assert User.objects.filter(username__startswith="seed-").count() == 3
     for user in User.objects.filter(username__startswith="seed-"):

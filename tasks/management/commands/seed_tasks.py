@@ -10,7 +10,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tasks import list_cache
-from tasks.models import Priority, Task, bulk_create_keeping_timestamps, due_by
+from tasks.models import Priority, Tag, Task, bulk_create_keeping_timestamps, due_by
 from users.models import User
 
 TITLES = [
@@ -33,6 +33,7 @@ DETAILS = [
     "See the thread from last week.", "Low priority, but don't forget.",
     "Needs the receipt.", "Call back if no answer.", "Bring the paperwork.",
 ]  # fmt: skip
+TAGS = ["work", "home", "errands", "health", "finance", "family"]
 SPAN = timedelta(days=365)
 COPY_COLUMNS = (
     "owner_id, title, description, completed, completed_at, priority, due_at, "
@@ -97,14 +98,17 @@ class Command(BaseCommand):
                 self._copy(rows, progress)
             else:
                 self._bulk_insert(rows, progress)
+            links = self._tag(rng, owners)
             list_cache.changed_all()
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner (and the admin's estimated count).
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE tasks_task, users_user")
+                cursor.execute(
+                    "ANALYZE tasks_task, tasks_tag, tasks_task_tags, users_user"
+                )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {users} users and {total} tasks in "
+                f"Created {users} users, {total} tasks and {links} tag links in "
                 f"{time.monotonic() - started:.1f}s. Users {prefix}-{1:06d} to "
                 f'{prefix}-{users:06d}, password "{password}".'
             )
@@ -142,6 +146,39 @@ class Command(BaseCommand):
                 batch = []
         _insert(batch)
         progress.done()
+
+    def _tag(self, rng: random.Random, owners: list[int]) -> int:
+        """Give every user the same few tags and about half the tasks one or two
+        of them; returns how many links were made."""
+        tags = Tag.objects.bulk_create(
+            [Tag(owner_id=owner, name=name) for owner in owners for name in TAGS],
+            batch_size=5000,
+        )
+        by_owner: dict[int, list[int]] = {}
+        for tag in tags:
+            by_owner.setdefault(tag.owner_id, []).append(tag.pk)
+        # In id order, so that the same seed tags the same tasks.
+        tasks = Task.objects.filter(owner__in=owners).order_by("owner_id", "id")
+        links = [
+            (task_id, tag_id)
+            for task_id, owner_id in tasks.values_list("id", "owner_id").iterator(
+                chunk_size=10000
+            )
+            for tag_id in rng.sample(by_owner[owner_id], rng.choice([0, 0, 1, 1, 2]))
+        ]
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                copy_sql = "COPY tasks_task_tags (task_id, tag_id) FROM STDIN"
+                with cursor.connection.cursor().copy(copy_sql) as copy:
+                    for link in links:
+                        copy.write_row(link)
+        else:
+            Link = Task.tags.through
+            Link.objects.bulk_create(
+                [Link(task_id=task, tag_id=tag) for task, tag in links],
+                batch_size=5000,
+            )
+        return len(links)
 
 
 def _insert(batch: list[Task]) -> None:
