@@ -264,7 +264,7 @@ def test_a_tag_name_taken_between_check_and_save_is_400(auth_client, user, rf):
     from rest_framework.exceptions import ValidationError
 
     from tasks.serializers import TagSerializer
-    from tasks.views import _save_tag
+    from tasks.views.tags import _save_tag
 
     request = rf.post("/api/v1/tags/")
     request.user = user

@@ -1,37 +1,25 @@
-from typing import cast
+"""The caller's tasks: list, create, change, complete, bulk."""
 
-from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
-from django.utils import timezone
 from drf_spectacular.utils import (
     OpenApiParameter,
-    OpenApiResponse,
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, serializers, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
-from rest_framework.views import APIView
 
-from todo_project.schema import ErrorSerializer
 from todo_project.transactions import AtomicWritesMixin
-from users.models import User
 
-from . import bulk, examples, list_cache, sync, transfer
-from .filters import BooleanFilter, TaskFilter
-from .models import Tag, Task
-from .serializers import (
+from .. import bulk, examples, list_cache
+from ..filters import BooleanFilter, TaskFilter
+from ..models import Task
+from ..serializers import (
     LIST_FIELDS,
-    TagExportSerializer,
-    TagSerializer,
     TaskSerializer,
-    TaskTransferSerializer,
-    TrashedTaskSerializer,
     task_rows,
 )
 
@@ -189,155 +177,3 @@ class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return {
             "Location": reverse("task-detail", args=[data["id"]], request=self.request)
         }
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List your tags, with how many tasks carry each"),
-    create=extend_schema(summary="Create a tag"),
-    retrieve=extend_schema(summary="Get one of your tags"),
-    update=extend_schema(summary="Rename one of your tags"),
-    partial_update=extend_schema(
-        summary="Rename one of your tags", examples=examples.TAG_RENAME
-    ),
-    destroy=extend_schema(summary="Delete a tag (its tasks stay, without it)"),
-)
-@extend_schema(tags=["tags"])
-class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
-    """The caller's tags; another user's tag answers 404, like a missing one."""
-
-    queryset = Tag.objects.none()
-    serializer_class = TagSerializer
-    pagination_class = None  # a user has a handful of tags, not pages of them
-
-    def get_queryset(self):
-        # Meta.ordering does not apply to a query that aggregates.
-        tags = self.request.user.tags.annotate(
-            task_count=Count("tasks", filter=Q(tasks__deleted_at__isnull=True))
-        )
-        return tags.order_by(Lower("name"), "id")
-
-    def perform_create(self, serializer: BaseSerializer) -> None:
-        tag = _save_tag(serializer, owner=self.request.user)
-        tag.task_count = 0
-
-    def perform_update(self, serializer: BaseSerializer) -> None:
-        _save_tag(serializer)
-        list_cache.changed(self.request.user.pk)  # the tasks show the new name
-
-    def perform_destroy(self, instance: Tag) -> None:
-        instance.delete()
-        list_cache.changed(self.request.user.pk)
-
-
-def _save_tag(serializer: BaseSerializer, **fields) -> Tag:
-    # The serializer checks the name first; a concurrent request may still take
-    # it in between, and the unique constraint then decides: 400, not 500.
-    try:
-        with transaction.atomic():
-            return serializer.save(**fields)
-    except IntegrityError:
-        raise serializers.ValidationError(
-            {"name": ["You already have a tag with this name."]}
-        ) from None
-
-
-@extend_schema_view(
-    list=extend_schema(summary="List the tasks in your trash, latest first"),
-    retrieve=extend_schema(summary="Get one task in your trash"),
-    destroy=extend_schema(summary="Delete a task in your trash for good"),
-)
-@extend_schema(tags=["trash"])
-class TrashViewSet(
-    AtomicWritesMixin,
-    mixins.ListModelMixin,
-    mixins.RetrieveModelMixin,
-    mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
-):
-    """The caller's trashed tasks, until restored or purged after TRASH_DAYS days."""
-
-    queryset = Task.objects.none()
-    serializer_class = TrashedTaskSerializer
-
-    def get_queryset(self):
-        trashed = self.request.user.tasks.trashed().with_tag_names()
-        return trashed.order_by("-deleted_at", "-id")
-
-
-class ExportSerializer(serializers.Serializer):
-    """The schema of an export (what import_tasks reads)."""
-
-    version = serializers.IntegerField()
-    exported_at = serializers.DateTimeField()
-    tasks = TaskTransferSerializer(many=True)
-    tags = TagExportSerializer(many=True)
-
-
-@extend_schema(tags=["export"])
-class ExportView(APIView):
-    """All of the caller's data: every task (the trash included) and every tag."""
-
-    @extend_schema(
-        summary="Export all your data",
-        description="One JSON document with every task (trashed ones carry "
-        "deleted_at) and every tag, with or without tasks. `manage.py import_tasks "
-        "FILE --user NAME` reads it back.",
-        responses={200: ExportSerializer},
-        examples=examples.EXPORT,
-    )
-    def get(self, request) -> Response:
-        user = cast(User, request.user)  # IsAuthenticated: never anonymous here
-        # Through the user's own related managers, as every view scopes.
-        tasks = user.tasks.with_tag_names()
-        tags = user.tags.order_by(Lower("name"), "id")
-        document = {
-            "version": transfer.VERSION,
-            "exported_at": timezone.now(),
-            "tasks": TaskTransferSerializer(
-                tasks.order_by("created_at", "id"), many=True
-            ).data,
-            "tags": TagExportSerializer(tags, many=True).data,
-        }
-        filename = f"todo-export-{timezone.now():%Y-%m-%d}.json"
-        return Response(
-            document,
-            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-        )
-
-
-@extend_schema(tags=["sync"])
-class SyncView(AtomicWritesMixin, APIView):
-    """Every change to the caller's tasks and tags since a cursor, oldest first."""
-
-    # Its parameters are checked (a bad limit is a 400, documented as such).
-    query_serializer_class = sync.SyncQuerySerializer
-
-    @extend_schema(
-        summary="Changes to your tasks and tags since a cursor",
-        description="In the order they committed; deletions (and tasks moved to the "
-        "trash) come as entries with deleted=true. Without a cursor: everything. "
-        "Keep the returned cursor and send it next time; while has_more is true, "
-        "ask again at once. A client that applies every entry in order (replace "
-        "the task or tag, or remove it when deleted) holds exactly the server's "
-        "live tasks and tags.",
-        parameters=[query_serializer_class],
-        responses={
-            200: sync.SyncPageSerializer,
-            410: OpenApiResponse(
-                ErrorSerializer,
-                description="The cursor is invalid or too old to follow: "
-                "sync again from scratch, without a cursor.",
-            ),
-        },
-        examples=examples.SYNC,
-    )
-    def get(self, request) -> Response:
-        query = self.query_serializer_class(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        user = cast(User, request.user)  # IsAuthenticated: never anonymous here
-        cursor = query.validated_data.get("cursor")
-        after = sync.decode(user, cursor) if cursor else sync.START
-        changes, last, more = sync.changes(user, after, query.validated_data["limit"])
-        return Response(
-            {"changes": changes, "cursor": sync.encode(user, last), "has_more": more}
-        )

@@ -1,0 +1,54 @@
+"""The change feed (tasks/sync.py has how it works)."""
+
+from typing import cast
+
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+)
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from todo_project.schema import ErrorSerializer
+from todo_project.transactions import AtomicWritesMixin
+from users.models import User
+
+from .. import examples, sync
+
+
+@extend_schema(tags=["sync"])
+class SyncView(AtomicWritesMixin, APIView):
+    """Every change to the caller's tasks and tags since a cursor, oldest first."""
+
+    # Its parameters are checked (a bad limit is a 400, documented as such).
+    query_serializer_class = sync.SyncQuerySerializer
+
+    @extend_schema(
+        summary="Changes to your tasks and tags since a cursor",
+        description="In the order they committed; deletions (and tasks moved to the "
+        "trash) come as entries with deleted=true. Without a cursor: everything. "
+        "Keep the returned cursor and send it next time; while has_more is true, "
+        "ask again at once. A client that applies every entry in order (replace "
+        "the task or tag, or remove it when deleted) holds exactly the server's "
+        "live tasks and tags.",
+        parameters=[query_serializer_class],
+        responses={
+            200: sync.SyncPageSerializer,
+            410: OpenApiResponse(
+                ErrorSerializer,
+                description="The cursor is invalid or too old to follow: "
+                "sync again from scratch, without a cursor.",
+            ),
+        },
+        examples=examples.SYNC,
+    )
+    def get(self, request) -> Response:
+        query = self.query_serializer_class(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        user = cast(User, request.user)  # IsAuthenticated: never anonymous here
+        cursor = query.validated_data.get("cursor")
+        after = sync.decode(user, cursor) if cursor else sync.START
+        changes, last, more = sync.changes(user, after, query.validated_data["limit"])
+        return Response(
+            {"changes": changes, "cursor": sync.encode(user, last), "has_more": more}
+        )

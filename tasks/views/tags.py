@@ -1,0 +1,69 @@
+"""The caller's tags."""
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import serializers, viewsets
+from rest_framework.serializers import BaseSerializer
+
+from todo_project.transactions import AtomicWritesMixin
+
+from .. import examples, list_cache
+from ..models import Tag
+from ..serializers import (
+    TagSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List your tags, with how many tasks carry each"),
+    create=extend_schema(summary="Create a tag"),
+    retrieve=extend_schema(summary="Get one of your tags"),
+    update=extend_schema(summary="Rename one of your tags"),
+    partial_update=extend_schema(
+        summary="Rename one of your tags", examples=examples.TAG_RENAME
+    ),
+    destroy=extend_schema(summary="Delete a tag (its tasks stay, without it)"),
+)
+@extend_schema(tags=["tags"])
+class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+    """The caller's tags; another user's tag answers 404, like a missing one."""
+
+    queryset = Tag.objects.none()
+    serializer_class = TagSerializer
+    pagination_class = None  # a user has a handful of tags, not pages of them
+
+    def get_queryset(self):
+        # Meta.ordering does not apply to a query that aggregates.
+        tags = self.request.user.tags.annotate(
+            task_count=Count("tasks", filter=Q(tasks__deleted_at__isnull=True))
+        )
+        return tags.order_by(Lower("name"), "id")
+
+    def perform_create(self, serializer: BaseSerializer) -> None:
+        tag = _save_tag(serializer, owner=self.request.user)
+        tag.task_count = 0
+
+    def perform_update(self, serializer: BaseSerializer) -> None:
+        _save_tag(serializer)
+        list_cache.changed(self.request.user.pk)  # the tasks show the new name
+
+    def perform_destroy(self, instance: Tag) -> None:
+        instance.delete()
+        list_cache.changed(self.request.user.pk)
+
+
+def _save_tag(serializer: BaseSerializer, **fields) -> Tag:
+    # The serializer checks the name first; a concurrent request may still take
+    # it in between, and the unique constraint then decides: 400, not 500.
+    try:
+        with transaction.atomic():
+            return serializer.save(**fields)
+    except IntegrityError:
+        raise serializers.ValidationError(
+            {"name": ["You already have a tag with this name."]}
+        ) from None

@@ -1,0 +1,37 @@
+"""The caller's trash."""
+
+from drf_spectacular.utils import (
+    extend_schema,
+    extend_schema_view,
+)
+from rest_framework import mixins, viewsets
+
+from todo_project.transactions import AtomicWritesMixin
+
+from ..models import Task
+from ..serializers import (
+    TrashedTaskSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the tasks in your trash, latest first"),
+    retrieve=extend_schema(summary="Get one task in your trash"),
+    destroy=extend_schema(summary="Delete a task in your trash for good"),
+)
+@extend_schema(tags=["trash"])
+class TrashViewSet(
+    AtomicWritesMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.DestroyModelMixin,
+    viewsets.GenericViewSet,
+):
+    """The caller's trashed tasks, until restored or purged after TRASH_DAYS days."""
+
+    queryset = Task.objects.none()
+    serializer_class = TrashedTaskSerializer
+
+    def get_queryset(self):
+        trashed = self.request.user.tasks.trashed().with_tag_names()
+        return trashed.order_by("-deleted_at", "-id")
