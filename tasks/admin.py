@@ -8,7 +8,7 @@ from django.utils.text import smart_split, unescape_string_literal
 from users.models import User
 
 from . import list_cache
-from .models import Tag, Task, Tombstone
+from .models import ChangeClock, Tag, Task, Tombstone
 from .tags import tags_named
 
 # Owners matched by a search word that are inlined into the task query as ids.
@@ -96,8 +96,14 @@ class TaskAdmin(ListCacheAdmin):
     actions = ["mark_completed", "mark_not_completed", "restore_from_trash"]
 
     def save_model(self, request, obj, form, change) -> None:
+        moved = change and "owner" in form.changed_data
+        if moved:
+            # Both owners' change clocks, in owner order as every write that
+            # takes two does, so that it cannot deadlock with one of them.
+            for owner_id in sorted({form.initial["owner"], obj.owner_id}):
+                ChangeClock.objects.advance(owner_id)
         super().save_model(request, obj, form, change)
-        if change and "owner" in form.changed_data:
+        if moved:
             # Gone from its old owner's data, as if deleted there.
             Tombstone.objects.record(
                 Tombstone.Kind.TASK, [(form.initial["owner"], obj.pk)]

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
-from django.db.models import F, Q, QuerySet, Value
+from django.db.models import F, QuerySet, Value
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException
@@ -58,19 +58,14 @@ def encode(user: User, position: Position) -> str:
 
 
 def decode(user: User, cursor: str) -> Position:
-    """The position a cursor holds, if it is this user's and can be followed."""
+    """The position a cursor holds, if it is this user's (changes() checks that
+    it can still be followed)."""
     try:
         user_id, *fields = signing.loads(cursor, salt=SALT)
         position = Position(*fields)
     except (signing.BadSignature, ValueError, TypeError):
         raise CursorGone() from None
     if user_id != user.pk or not all(type(f) is int for f in fields):
-        raise CursorGone()
-    clock = ChangeClock.objects.filter(owner=user).values_list("seq", "pruned_through")
-    last, pruned_through = clock.first() or (0, 0)
-    # Ahead of the clock: the database was restored to an earlier point.
-    # At or below the pruned line: deletions it needs are gone.
-    if position.seq > last or (pruned_through and position.seq <= pruned_through):
         raise CursorGone()
     return position
 
@@ -80,6 +75,11 @@ def changes(
 ) -> tuple[list[dict], Position, bool]:
     """Up to `limit` changes after a position: (changes, the last position, more?)."""
     found = _positions(user, after, limit + 1)
+    if after != START:
+        # Read after the positions: tombstones forgotten before they were
+        # read show here, and the cursor is refused rather than followed past
+        # deletions it never saw.
+        _check_followable(user, after)
     more = len(found) > limit
     found = found[:limit]
     rows = _rows(user, found)
@@ -103,6 +103,15 @@ def changes(
                 }
             )
     return entries, (found[-1] if found else after), more
+
+
+def _check_followable(user: User, after: Position) -> None:
+    clock = ChangeClock.objects.filter(owner=user).values_list("seq", "pruned_through")
+    last, pruned_through = clock.first() or (0, 0)
+    # Ahead of the clock: the database was restored to an earlier point.
+    # At or below the forgotten line: deletions it needs are gone.
+    if after.seq > last or (pruned_through and after.seq <= pruned_through):
+        raise CursorGone()
 
 
 def _deleted(position: Position) -> dict:
@@ -129,15 +138,13 @@ def _positions(user: User, after: Position, limit: int) -> list[Position]:
     for kind, rows in _sources(user).items():
         # A tombstone's position holds the id of what it buried.
         id_field = "object_id" if kind in (DELETED_TASK, DELETED_TAG) else "pk"
+        # A lower bound on change_seq alone, so that the index scan starts at
+        # the cursor rather than at the user's first change.
+        rows = rows.filter(change_seq__gte=after.seq)
         if kind < after.kind:
-            rows = rows.filter(change_seq__gt=after.seq)
-        elif kind > after.kind:
-            rows = rows.filter(change_seq__gte=after.seq)
-        else:
-            rows = rows.filter(
-                Q(change_seq__gt=after.seq)
-                | Q(change_seq=after.seq, **{f"{id_field}__gt": after.id})
-            )
+            rows = rows.exclude(change_seq=after.seq)
+        elif kind == after.kind:
+            rows = rows.exclude(change_seq=after.seq, **{f"{id_field}__lte": after.id})
         rows = rows.annotate(
             p_seq=F("change_seq"), p_kind=Value(kind), p_id=F(id_field)
         ).values_list("p_seq", "p_kind", "p_id")

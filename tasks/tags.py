@@ -1,10 +1,9 @@
 """Tags by name: how a task's payload names them."""
 
-from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 
-from .models import ChangeClock, Tag
+from .models import Tag
 
 
 def tags_named(owner, names: list[str]) -> list[Tag]:
@@ -21,12 +20,9 @@ def tags_named(owner, names: list[str]) -> list[Tag]:
     if missing:
         # A concurrent request may create the same name: the unique constraint
         # keeps one, and reading again finds it.
-        with transaction.atomic(savepoint=False):
-            seq = ChangeClock.objects.advance(owner.pk)
-            Tag.objects.bulk_create(
-                [Tag(owner=owner, name=name, change_seq=seq) for name in missing],
-                ignore_conflicts=True,
-            )
+        Tag.objects.bulk_create(
+            [Tag(owner=owner, name=name) for name in missing], ignore_conflicts=True
+        )
         tags = _by_key(owner)
     result = []
     for name in names:

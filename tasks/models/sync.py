@@ -121,6 +121,9 @@ class SyncedQuerySet(models.QuerySet):
     """A queryset whose bulk writes show in their owners' change feeds."""
 
     def update(self, **kwargs) -> int:
+        if {"owner", "owner_id"} & set(kwargs):
+            # The old owner would need tombstones: move rows with save().
+            raise TypeError("Change a row's owner with save(), not update().")
         with transaction.atomic(using=self.db, savepoint=False):
             changed = 0
             for owner_id in self._owner_ids():
@@ -135,6 +138,18 @@ class SyncedQuerySet(models.QuerySet):
     def touch(self) -> int:
         """Show these rows in the change feed again (what they show changed)."""
         return self.update()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        clock = ChangeClock.objects.db_manager(self.db)
+        with transaction.atomic(using=self.db, savepoint=False):
+            numbers = {
+                owner_id: clock.advance(owner_id)
+                for owner_id in sorted({obj.owner_id for obj in objs})
+            }
+            for obj in objs:
+                obj.change_seq = numbers[obj.owner_id]
+            return super().bulk_create(objs, *args, **kwargs)
 
     def delete(self) -> tuple[int, dict[str, int]]:
         with transaction.atomic(using=self.db, savepoint=False):
@@ -172,6 +187,16 @@ class SyncedModel(models.Model):
             if kwargs.get("update_fields") is not None:
                 kwargs["update_fields"] = {*kwargs["update_fields"], "change_seq"}
             super().save(*args, **kwargs)
+
+    def touch(self) -> None:
+        """Show this row in the change feed again (what it shows changed)."""
+        using = router.db_for_write(type(self), instance=self)
+        with transaction.atomic(using=using, savepoint=False):
+            self.change_seq = ChangeClock.objects.db_manager(using).advance(
+                self.owner_id
+            )
+            rows = type(self)._base_manager.using(using).filter(pk=self.pk)
+            rows.update(change_seq=self.change_seq)
 
     def delete(self, using=None, keep_parents=False):
         using = using or router.db_for_write(type(self), instance=self)

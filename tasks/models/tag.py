@@ -53,13 +53,22 @@ class Tag(SyncedModel):
     def __str__(self) -> str:
         return self.name
 
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        tag = super().from_db(db, field_names, values)
+        tag._saved_name = tag.__dict__.get("name")  # to tell a rename on save
+        return tag
+
     def save(self, *args, **kwargs) -> None:
-        renaming = not self._state.adding
+        renaming = not self._state.adding and self.name != getattr(
+            self, "_saved_name", None
+        )
         using = kwargs.get("using") or router.db_for_write(Tag, instance=self)
         with transaction.atomic(using=using, savepoint=False):
             super().save(*args, **kwargs)
             if renaming:  # its tasks show its name
                 self.tasks.touch()
+            self._saved_name = self.name
 
     @classmethod
     def deleting(cls, pks: list[int], using: str) -> None:

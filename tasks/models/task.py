@@ -6,6 +6,8 @@ from django.db import models, transaction
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Length, Trim
 from django.db.models.lookups import GreaterThan
+from django.db.models.signals import m2m_changed
+from django.dispatch import receiver
 from django.utils import timezone
 
 from .expressions import JSONGroupArray, whitespace_as_spaces
@@ -223,3 +225,16 @@ def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:
             task.created_at, task.updated_at = created_at, updated_at
         Task.objects.bulk_update(created, ["created_at", "updated_at"], batch_size=1000)
     return created
+
+
+@receiver(m2m_changed, sender=Task.tags.through, dispatch_uid="tasks.tag_links")
+def tag_links_changed(sender, instance, action, reverse, pk_set, using, **kwargs):
+    """Tasks whose tags change show in the change feed again, however the links
+    changed (task.tags.set(), tag.tasks.add(), ...)."""
+    if not reverse:  # instance is the task
+        if action in ("post_add", "post_remove", "post_clear") and pk_set != set():
+            instance.touch()
+    elif action == "pre_clear":  # instance is a tag, about to lose every task
+        instance.tasks.using(using).touch()
+    elif action in ("post_add", "post_remove") and pk_set:
+        Task.objects.using(using).filter(pk__in=pk_set).touch()

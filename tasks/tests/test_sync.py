@@ -31,7 +31,7 @@ class Follower:
     def pull(self) -> list[dict]:
         """Every change since the last pull, page by page, applied in order."""
         seen = []
-        while True:
+        for _ in range(1000):  # a cursor that stops advancing would loop forever
             params = {"limit": self.limit}
             if self.cursor:
                 params["cursor"] = self.cursor
@@ -48,6 +48,7 @@ class Follower:
             self.cursor = body["cursor"]
             if not body["has_more"]:
                 return seen
+        raise AssertionError("the feed never ended")
 
 
 def server_state(user) -> dict[tuple[str, int], dict]:
@@ -74,8 +75,8 @@ def test_without_a_cursor_the_feed_holds_everything(auth_client, user):
     changes = Follower(auth_client).pull()
 
     tag = Tag.objects.get(name="work")
+    # In commit order: the tag was created, then linked to the task.
     assert changes == [
-        {"type": "task", "id": tagged["id"], "deleted": False, "data": tagged},
         {
             "type": "tag",
             "id": tag.id,
@@ -86,6 +87,7 @@ def test_without_a_cursor_the_feed_holds_everything(auth_client, user):
                 "created_at": tag.created_at.isoformat().replace("+00:00", "Z"),
             },
         },
+        {"type": "task", "id": tagged["id"], "deleted": False, "data": tagged},
         {"type": "task", "id": trashed.id, "deleted": True, "data": None},
     ]
 
@@ -261,6 +263,7 @@ def test_the_feed_requires_authentication(api_client):
 
 
 def test_a_page_takes_four_queries_however_long(auth_client, user):
+    TaskFactory(owner=user)
     follower = Follower(auth_client, limit=100)
     follower.pull()
     for task in TaskFactory.create_batch(30, owner=user):
@@ -275,20 +278,70 @@ def test_a_page_takes_four_queries_however_long(auth_client, user):
     assert len([q for q in queries if '"tasks_' in q["sql"]]) == 4
 
 
-def test_positions_cover_every_kind_within_one_change_number(user):
-    # One transaction's changes share a number; the cursor orders them by kind
-    # and id, so a page boundary inside them skips nothing.
+@pytest.mark.parametrize("limit", [1, 2, 3])
+def test_page_boundaries_inside_one_change_number_skip_nothing(user, limit):
+    # Rows of every kind sharing one number, as one transaction's could.
     tasks = TaskFactory.create_batch(3, owner=user)
-    Task.objects.filter(owner=user).touch()  # one number for all three
-    Tag.objects.create(owner=user, name="x")
-    seen = []
-    position = sync.START
-    while True:
-        changes, position, more = sync.changes(user, position, limit=1)
-        seen += [(c["type"], c["id"]) for c in changes]
+    tags = [Tag.objects.create(owner=user, name=name) for name in "ab"]
+    gone = TaskFactory(owner=user)
+    gone_id = gone.id
+    gone.delete()
+    number = ChangeClock.objects.get(owner=user).seq
+    for model in (Task, Tag, Tombstone):
+        model._base_manager.filter(owner=user).update(change_seq=number)
+    seen, position = [], sync.START
+    for _ in range(20):  # a cursor that stops advancing would loop forever
+        changes, position, more = sync.changes(user, position, limit=limit)
+        seen += [(c["type"], c["id"], c["deleted"]) for c in changes]
         if not more:
             break
-    assert seen == [("task", t.id) for t in tasks] + [("tag", Tag.objects.get().id)]
+    else:
+        pytest.fail("the feed never ended")
+
+    assert seen == (
+        [("task", t.id, False) for t in tasks]
+        + [("tag", t.id, False) for t in tags]
+        + [("task", gone_id, True)]
+    )
+
+
+def test_direct_changes_to_tag_links_reach_a_follower(auth_client, user):
+    task = TaskFactory(owner=user)
+    tag = Tag.objects.create(owner=user, name="t")
+    follower = Follower(auth_client)
+    follower.pull()
+
+    for change in (
+        lambda: task.tags.add(tag),
+        lambda: tag.tasks.remove(task),
+        lambda: tag.tasks.add(task),
+        lambda: tag.tasks.clear(),
+        lambda: task.tags.set([tag]),
+        lambda: task.tags.clear(),
+    ):
+        change()
+        assert_in_sync(follower, user)
+
+
+def test_saving_a_tag_without_renaming_it_leaves_its_tasks_alone(user):
+    tag = Tag.objects.create(owner=user, name="t")
+    task = TaskFactory(owner=user)
+    task.tags.add(tag)
+    task.refresh_from_db()
+    tag = Tag.objects.get()
+
+    tag.save()
+    assert Task.objects.get().change_seq == task.change_seq
+    tag.name = "renamed"
+    tag.save()
+    assert Task.objects.get().change_seq > task.change_seq
+
+
+def test_an_owner_cannot_change_through_a_bulk_update(user, other_user):
+    TaskFactory(owner=user)
+
+    with pytest.raises(TypeError, match="save"):
+        Task.objects.update(owner=other_user)
 
 
 def test_purge_tombstones_keeps_recent_deletions_and_can_dry_run(user):
@@ -310,6 +363,23 @@ def test_purge_tombstones_keeps_recent_deletions_and_can_dry_run(user):
     assert list(Tombstone.objects.values_list("object_id", flat=True)) == [recent_id]
     clock = ChangeClock.objects.get(owner=user)
     assert 0 < clock.pruned_through < clock.seq
+
+
+def test_a_cursor_inside_forgotten_deletions_is_gone(auth_client, user):
+    # Two deletions in one transaction share a number; a client that has seen
+    # the first only must not be let past the forgotten second.
+    TaskFactory.create_batch(2, owner=user)
+    follower = Follower(auth_client, limit=1)
+    follower.pull()
+    Task.objects.filter(owner=user).delete()
+    response = auth_client.get("/api/v1/sync/", {"cursor": follower.cursor, "limit": 1})
+    assert response.json()["has_more"] is True
+    Tombstone.objects.update(deleted_at=timezone.now() - timedelta(days=91))
+
+    call_command("purge_tombstones", stdout=StringIO())
+
+    next_page = {"cursor": response.json()["cursor"], "limit": 1}
+    assert auth_client.get("/api/v1/sync/", next_page).status_code == 410
 
 
 def test_purge_tombstones_refuses_a_negative_age():

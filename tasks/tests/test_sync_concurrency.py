@@ -30,16 +30,40 @@ def bearer(token: str) -> APIClient:
     return client
 
 
+FAILURES: list[BaseException] = []
+
+
 def in_thread(target, *args) -> threading.Thread:
+    """Run target in a thread; an exception it raises lands in FAILURES."""
+
     def run() -> None:
         try:
             target(*args)
+        except BaseException as exc:
+            FAILURES.append(exc)
         finally:
             connection.close()  # each thread has its own connection
 
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
     return thread
+
+
+@pytest.fixture(autouse=True)
+def no_thread_failures():
+    FAILURES.clear()
+    yield
+    assert FAILURES == []
+
+
+def waiting_for_a_lock() -> bool:
+    """Whether a backend of this database waits for a lock (a row's, here)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
 
 
 def write_at_random(token: str, seed: int, errors: list) -> None:
@@ -75,9 +99,12 @@ def write_at_random(token: str, seed: int, errors: list) -> None:
             tag = rng.choice(tags) if tags else None
             if tag is None:
                 continue
-            response = client.patch(
-                f"/api/v1/tags/{tag['id']}/", {"name": f"{tag['name'][0]}{seed}"}
-            )
+            if rng.random() < 0.5:
+                response = client.patch(
+                    f"/api/v1/tags/{tag['id']}/", {"name": f"{tag['name'][0]}{seed}"}
+                )
+            else:
+                response = client.delete(f"/api/v1/tags/{tag['id']}/")
         else:
             response = client.post(
                 "/api/v1/tasks/bulk/",
@@ -129,8 +156,10 @@ def test_a_change_committing_late_is_not_skipped(user, login):
     slow = in_thread(slow_writer)
     assert numbered.wait(timeout=30)
     fast = in_thread(fast_writer)
-    time.sleep(0.5)
-    blocked = fast.is_alive()
+    deadline = time.monotonic() + 10
+    while not waiting_for_a_lock() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    blocked = fast.is_alive() and waiting_for_a_lock()
     seen_meanwhile = follower.pull()
     release.set()
     slow.join(timeout=30)
