@@ -2,8 +2,11 @@
 
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+from todo_project.conditional import ConditionalMixin
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -45,14 +48,73 @@ class AutoSchema(SpectacularAutoSchema):
             errors["415"] = ("The body is not application/json.", error)
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ("Missing, invalid or expired token.", error)
+        if self._conditional() and self.method != "GET":
+            errors["412"] = (
+                "If-Match does not name the current ETag; nothing was changed.",
+                error,
+            )
+        if self._idempotent():
+            errors["409"] = ("A request with this Idempotency-Key is running.", error)
+            errors["422"] = (
+                "This Idempotency-Key was used for another request.",
+                error,
+            )
         if "{" in self.path:
             errors["404"] = ("No such object among the caller's own.", error)
         elif self._is_list_view():
             errors["404"] = ("No such page.", error)
         return errors
 
+    def _conditional(self) -> bool:
+        """Whether this operation takes If-Match / If-None-Match (a task's)."""
+        return isinstance(self.view, ConditionalMixin) and "{" in self.path
+
+    def _idempotent(self) -> bool:
+        """Whether this operation takes an Idempotency-Key."""
+        return getattr(self.view, "idempotent_posts", False) and self.method == "POST"
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        if self._idempotent():
+            parameters.append(
+                OpenApiParameter(
+                    "Idempotency-Key",
+                    str,
+                    OpenApiParameter.HEADER,
+                    description="Any unique string (a UUID) of 1-255 characters: "
+                    "a retry with the same key and body replays the first answer "
+                    "(with Idempotent-Replayed: true) and writes nothing. Keys "
+                    "are yours alone and expire after 24 hours.",
+                )
+            )
+        view = self.view
+        if isinstance(view, ConditionalMixin) and view.action in view.etag_actions:
+            parameters.append(
+                OpenApiParameter(
+                    "ETag",
+                    str,
+                    OpenApiParameter.HEADER,
+                    response=[200, 201],
+                    description="A strong ETag of the representation returned.",
+                )
+            )
+        if self._conditional():
+            name, description = (
+                ("If-None-Match", "An ETag you hold: 304, no body, if it is current.")
+                if self.method == "GET"
+                else ("If-Match", "The ETag you read: 412, nothing changed, if stale.")
+            )
+            parameters.append(
+                OpenApiParameter(
+                    name, str, OpenApiParameter.HEADER, description=description
+                )
+            )
+        return parameters
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
+        if self._conditional() and self.method == "GET":
+            responses["304"] = {"description": "If-None-Match names the current ETag."}
         for code, (description, schema) in self._error_responses().items():
             responses.setdefault(
                 code,

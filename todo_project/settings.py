@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from corsheaders.defaults import default_headers as default_cors_headers
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
@@ -79,6 +80,15 @@ if not ALLOWED_HOSTS:
 # https://github.com/adamchainz/django-cors-headers#configuration
 CORS_ALLOWED_ORIGINS = env_list("CORS_ALLOWED_ORIGINS")
 CORS_URLS_REGEX = r"^/api/.*$"
+# The request headers a browser client sends beyond the defaults, and the
+# response headers its scripts may read (conditional requests, retries, 503s).
+CORS_ALLOW_HEADERS = (
+    *default_cors_headers,
+    "if-match",
+    "if-none-match",
+    "idempotency-key",
+)
+CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed"]
 # Needed for session POSTs (admin, browsable API) from an HTTPS origin.
 # https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-trusted-origins
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")

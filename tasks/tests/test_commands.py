@@ -29,6 +29,7 @@ COMMANDS = [
     "seed_tasks",
     "purge_tasks",
     "purge_tombstones",
+    "purge_idempotency_keys",
     "export_tasks",
     "import_tasks",
     "create_token",

@@ -12,10 +12,12 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.serializers import BaseSerializer
 
+from todo_project.conditional import ConditionalMixin
 from todo_project.transactions import AtomicWritesMixin
 
 from .. import bulk, examples, list_cache
 from ..filters import BooleanFilter, TaskFilter
+from ..idempotency import IdempotentPostMixin
 from ..models import Task
 from ..serializers import (
     LIST_FIELDS,
@@ -52,8 +54,12 @@ from ..serializers import (
     destroy=extend_schema(summary="Delete one of your tasks"),
 )
 @extend_schema(tags=["tasks"])
-class TaskViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class TaskViewSet(
+    IdempotentPostMixin, ConditionalMixin, AtomicWritesMixin, viewsets.ModelViewSet
+):
     """The caller's tasks; another user's task answers 404, like a missing one."""
+
+    etag_actions = ConditionalMixin.etag_actions | {"complete", "reopen", "restore"}
 
     # Closed by default: every row reaches a client through get_queryset() below.
     queryset = Task.objects.none()
