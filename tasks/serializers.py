@@ -1,3 +1,4 @@
+import copy
 from collections.abc import Iterable
 
 from django.db.models import Value
@@ -57,7 +58,26 @@ class TagNamesField(serializers.ListField):
         return sorted(value or [], key=str.lower)
 
 
-class TaskSerializer(serializers.ModelSerializer):
+class BuiltOnceFieldsMixin:
+    """A ModelSerializer whose fields are built once per class, then copied.
+
+    DRF inspects the model for every serializer it creates: a tenth of a
+    create request. The fields depend only on the class (no subclass here
+    builds them from the request or the instance), so each serializer gets a
+    deep copy of the first build, which re-creates every field from its
+    constructor arguments, as DRF does for declared fields.
+    """
+
+    def get_fields(self):
+        cls = type(self)
+        built = cls.__dict__.get("_built_fields")
+        if built is None:
+            built = super().get_fields()
+            cls._built_fields = built
+        return copy.deepcopy(built)
+
+
+class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     """A task as clients see it; the owner is always the caller and never shown."""
 
     # Leading and trailing whitespace is not part of a title; a title of spaces
