@@ -13,6 +13,20 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits():
+    """Each test starts with no requests counted (they come from one address)."""
+    from django.core.cache import cache
+
+    from todo_project import ratelimit
+
+    ratelimit._fallback.clear()
+    ratelimit._redis_retry_at = 0.0
+    if not hasattr(getattr(cache, "_cache", None), "get_client"):
+        cache.clear()  # the per-process cache counts without Redis
+    yield
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

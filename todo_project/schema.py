@@ -1,5 +1,6 @@
 """OpenAPI generation: every operation documents the errors it can answer with."""
 
+from django.conf import settings
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
@@ -21,6 +22,12 @@ _VALIDATION_ERROR = {
     "as a whole, with a list of messages.",
     "additionalProperties": {"type": "array", "items": {"type": "string"}},
     "example": {"title": ["This field may not be blank."]},
+}
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": 'The limit counted: "user";q=1200;w=60 (quota, window s).',
+    "RateLimit": 'What is left of it: "user";r=1187;t=42 (remaining, reset s).',
 }
 
 
@@ -59,6 +66,15 @@ class AutoSchema(SpectacularAutoSchema):
                 "This Idempotency-Key was used for another request.",
                 error,
             )
+        if self.view.get_throttles():
+            limits = settings.API_RATE_LIMITS
+            errors["429"] = (
+                "Over a rate limit: retry after Retry-After seconds. Limits: "
+                f"{limits['user']} per user, {limits['anon']} per IP without a "
+                f"token, {limits['login']} login attempts per IP and per username, "
+                f"{limits['register']} registrations per IP.",
+                error,
+            )
         if "{" in self.path:
             errors["404"] = ("No such object among the caller's own.", error)
         elif self._is_list_view():
@@ -75,6 +91,17 @@ class AutoSchema(SpectacularAutoSchema):
 
     def get_override_parameters(self):
         parameters = list(super().get_override_parameters())
+        if self.view.get_throttles():
+            for name, description in RATE_LIMIT_HEADERS.items():
+                parameters.append(
+                    OpenApiParameter(
+                        name,
+                        str,
+                        OpenApiParameter.HEADER,
+                        response=True,
+                        description=description,
+                    )
+                )
         if self._idempotent():
             parameters.append(
                 OpenApiParameter(

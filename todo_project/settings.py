@@ -120,6 +120,8 @@ API_OPTIMIZATIONS = env_bool("API_OPTIMIZATIONS", default=True)
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # RateLimit and RateLimit-Policy headers on answers a rate limit counted.
+    "todo_project.ratelimit.RateLimitHeadersMiddleware",
     # An unreachable database answers 503 with Retry-After, never 500.
     "todo_project.middleware.DatabaseUnavailableMiddleware",
     # Serves the admin's CSS and JS under any WSGI server, no nginx needed.
@@ -138,6 +140,9 @@ MIDDLEWARE = [
 # the admin. The response headers are the same either way.
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "todo_project.ratelimit.RateLimitHeadersMiddleware",
+    # RateLimit and RateLimit-Policy headers on answers a rate limit counted.
+    "todo_project.ratelimit.RateLimitHeadersMiddleware",
     "todo_project.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -306,6 +311,27 @@ API_LIST_CACHE = bool(REDIS_URL) and env_bool(
 API_LIST_CACHE_SECONDS = env_int("API_LIST_CACHE_SECONDS", 60)
 
 # https://www.django-rest-framework.org/api-guide/settings/
+# Requests allowed per window ("N/second", "/minute", "/hour" or "/day"),
+# counted in Redis across every worker (per process without Redis). Clients see
+# them in the RateLimit headers; over one, the answer is 429 with Retry-After.
+API_RATE_LIMITS = {
+    # Any request with a valid token, per user.
+    "user": os.environ.get("RATE_LIMIT_USER", "1200/minute"),
+    # Any request without one (docs, schema, failed auth), per client IP.
+    "anon": os.environ.get("RATE_LIMIT_ANON", "120/minute"),
+    # Login attempts, per client IP and per username tried.
+    "login": os.environ.get("RATE_LIMIT_LOGIN", "10/minute"),
+    # Registrations, per client IP.
+    "register": os.environ.get("RATE_LIMIT_REGISTER", "20/hour"),
+}
+for _name, _rate in API_RATE_LIMITS.items():
+    _count, _, _period = _rate.partition("/")
+    if not _count.isdigit() or _period not in {"second", "minute", "hour", "day"}:
+        raise ImproperlyConfigured(
+            f"RATE_LIMIT_{_name.upper()}={_rate!r}: write N/second, N/minute, "
+            "N/hour or N/day."
+        )
+
 REST_FRAMEWORK = {
     # Knox first: its WWW-Authenticate challenge is what a 401 carries. Sessions
     # keep the browsable API and the admin's logged-in user working.
@@ -329,6 +355,11 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "todo_project.schema.AutoSchema",
     "EXCEPTION_HANDLER": "todo_project.exceptions.exception_handler",
+    # Per user, or per IP without a token; login and registration add their own.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "todo_project.ratelimit.UserRateLimit",
+        "todo_project.ratelimit.AnonRateLimit",
+    ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

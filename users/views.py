@@ -5,6 +5,7 @@ from rest_framework import generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from todo_project.ratelimit import AnonRateLimit, LoginRateLimit, RegisterRateLimit
 from todo_project.schema import ErrorSerializer
 from todo_project.transactions import AtomicWritesMixin
 
@@ -25,6 +26,7 @@ class RegisterView(generics.CreateAPIView):
     # Open by design; a stale token in the header must not block signing up.
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
+    throttle_classes = [RegisterRateLimit, AnonRateLimit]
 
 
 @extend_schema(tags=["auth"])
@@ -34,6 +36,7 @@ class LoginView(KnoxLoginView):
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
     serializer_class = LoginSerializer
+    throttle_classes = [LoginRateLimit, AnonRateLimit]
 
     def get_authenticate_header(self, request: Request) -> str:
         # Without this DRF turns a failed login into 403; the challenge names the

@@ -6,15 +6,10 @@ points DATABASE_URL at the pooler). The app under test is the production server
 stopped and restarted.
 """
 
-import json
 import os
-import socket
 import subprocess
-import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +22,8 @@ from knox.models import AuthToken
 
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
+from todo_project.tests import live as live_server
+from todo_project.tests.live import call
 from users.tests.factories import UserFactory
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -153,71 +150,11 @@ def test_iterator_works_through_the_pooler_only_without_server_side_cursors(
 # The app under a real server
 
 
-def free_port() -> int:
-    for port in range(21000, 21100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 21000-21099")
-
-
 @contextmanager
 def server(threads: int = 2):
-    """The production server (scripts/serve) on loopback: 2 workers x `threads`."""
-    port = free_port()
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "DATABASE_", "REDIS_", "GRANIAN_"))
-    }
-    env.update(
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY="lane-only-" + "x" * 40,
-        DJANGO_ALLOWED_HOSTS="127.0.0.1",
-        DJANGO_SECURE_SSL_REDIRECT="false",
-        DATABASE_URL=pooled_test_database_url(),
-        PORT=str(port),
-        WEB_CONCURRENCY="2",
-        GRANIAN_BLOCKING_THREADS=str(threads),
-        VENV_BIN=str(Path(sys.executable).parent),
-    )
-    process = subprocess.Popen(
-        [str(BASE_DIR / "scripts" / "serve")], cwd=BASE_DIR, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while call(base, "GET", "/health/live")[0] != 200:
-            if time.monotonic() > deadline or process.poll() is not None:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.2)
+    """The production server on loopback, talking to the pooler: 2 x `threads`."""
+    with live_server.server(pooled_test_database_url(), threads=threads) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
-
-
-def call(base, method, path, token=None, body=None, timeout=30):
-    """One HTTP request: (status, JSON or text body, headers, seconds taken)."""
-    assert base.startswith("http://127.0.0.1:")  # loopback only
-    request = urllib.request.Request(  # noqa: S310
-        base + path,
-        method=method,
-        data=json.dumps(body).encode() if body is not None else None,
-        headers={"Content-Type": "application/json"}
-        | ({"Authorization": f"Bearer {token}"} if token else {}),
-    )
-    started = time.monotonic()
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
-            status, raw, headers = response.status, response.read(), response.headers
-    except urllib.error.HTTPError as error:
-        status, raw, headers = error.code, error.read(), error.headers
-    except OSError:
-        return None, None, {}, time.monotonic() - started
-    is_json = headers.get("Content-Type", "").startswith("application/json")
-    parsed = json.loads(raw) if is_json else raw.decode(errors="replace")
-    return status, parsed, headers, time.monotonic() - started
 
 
 def new_token() -> str:

@@ -1,0 +1,201 @@
+"""Rate limits shared by every worker process, with RateLimit headers.
+
+Each limit counts requests in fixed windows (`N/second|minute|hour|day`) under
+one Redis key per client and window: INCR and EXPIRE in one round trip, so the
+count is exact across workers (a per-process cache would let each worker allow
+the whole limit). When Redis cannot be reached, counting falls back to this
+process's memory: limits still hold, per worker, and no request fails for it.
+
+Every answer from a limited view carries the tightest limit it was counted
+against, in the form of the IETF draft (draft-ietf-httpapi-ratelimit-headers):
+`RateLimit-Policy: "user";q=1200;w=60` and `RateLimit: "user";r=1187;t=42`
+(quota, window seconds; remaining, seconds until the window resets). A request
+over a limit is 429 with `Retry-After`.
+"""
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.locmem import LocMemCache
+from rest_framework.throttling import BaseThrottle
+
+logger = logging.getLogger(__name__)
+
+WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+# Counts kept here while Redis is away (bounded: LocMem culls old entries).
+_fallback = LocMemCache("ratelimit-fallback", {"OPTIONS": {"MAX_ENTRIES": 100_000}})
+REDIS_RETRY_SECONDS = 5
+_redis_retry_at = 0.0  # while time.time() is below it, Redis is not tried
+
+
+@dataclass(frozen=True)
+class Rate:
+    quota: int
+    window: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        count, _, period = text.partition("/")
+        return cls(int(count), WINDOWS[period])
+
+
+@dataclass(frozen=True)
+class Count:
+    """One limit as a request used it."""
+
+    policy: str
+    rate: Rate
+    used: int
+    reset: int  # seconds until the window ends
+
+    @property
+    def remaining(self) -> int:
+        return max(self.rate.quota - self.used, 0)
+
+
+def hit(policy: str, client: str, rate: Rate) -> Count:
+    """Count one request by `client` against `policy`."""
+    now = time.time()
+    window = int(now // rate.window)
+    key = f"rl:{policy}:{client}:{window}"
+    reset = max(int((window + 1) * rate.window - now), 1)
+    global _redis_retry_at
+    if now < _redis_retry_at:
+        used = _count(_fallback, key, rate.window)
+    else:
+        try:
+            used = _count_in_redis(key, rate.window)
+        except Exception as exc:  # any Redis failure: count here instead
+            # Not tried again for a while: each try costs its connect timeout.
+            _redis_retry_at = now + REDIS_RETRY_SECONDS
+            logger.warning(
+                "Rate limits counted per process for %ss: Redis failed (%s)",
+                REDIS_RETRY_SECONDS,
+                exc,
+            )
+            used = _count(_fallback, key, rate.window)
+    return Count(policy, rate, used, reset)
+
+
+def _count_in_redis(key: str, window: int) -> int:
+    client = getattr(getattr(cache, "_cache", None), "get_client", None)
+    if client is None:  # no Redis configured (development): this process
+        return _count(cache, key, window)
+    pipe = client(key, write=True).pipeline(transaction=False)
+    pipe.incr(cache.make_and_validate_key(key))
+    pipe.expire(cache.make_and_validate_key(key), window + 1)
+    used, _ = pipe.execute()
+    return int(used)
+
+
+def _count(store, key: str, window: int) -> int:
+    if store.add(key, 1, timeout=window + 1):
+        return 1
+    try:
+        return store.incr(key)
+    except ValueError:  # expired between the two calls
+        store.add(key, 1, timeout=window + 1)
+        return 1
+
+
+def _remember(request, count: Count) -> None:
+    """Keep the tightest limit this request was counted against (headers)."""
+    http_request = getattr(request, "_request", request)
+    known = getattr(http_request, "rate_limit", None)
+    if known is None or count.remaining < known.remaining:
+        http_request.rate_limit = count
+
+
+def client_ip(request) -> str:
+    # REMOTE_ADDR: the proxy in front sets it right (see README: deploy).
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+class RateLimit(BaseThrottle):
+    """A DRF throttle for one policy in settings.API_RATE_LIMITS."""
+
+    policy: str
+
+    def identities(self, request) -> list[str]:
+        """Who this request counts for (none: not limited by this policy)."""
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        rate = Rate.parse(settings.API_RATE_LIMITS[self.policy])
+        self.over = None
+        for identity in self.identities(request):
+            count = hit(self.policy, identity, rate)
+            _remember(request, count)
+            if count.used > rate.quota:
+                self.over = count
+        return self.over is None
+
+    def wait(self) -> float | None:
+        return self.over.reset if self.over else None
+
+
+class UserRateLimit(RateLimit):
+    """Every authenticated request, per user."""
+
+    policy = "user"
+
+    def identities(self, request) -> list[str]:
+        user = request.user
+        return [str(user.pk)] if user and user.is_authenticated else []
+
+
+class AnonRateLimit(RateLimit):
+    """Every request without a valid token, per client IP."""
+
+    policy = "anon"
+
+    def identities(self, request) -> list[str]:
+        user = request.user
+        return [] if user and user.is_authenticated else [client_ip(request)]
+
+
+class LoginRateLimit(RateLimit):
+    """Login attempts, per client IP and per username tried (password guessing
+    from many addresses still meets the second)."""
+
+    policy = "login"
+
+    def identities(self, request) -> list[str]:
+        identities = [f"ip:{client_ip(request)}"]
+        username = (
+            request.data.get("username") if hasattr(request.data, "get") else None
+        )
+        if isinstance(username, str) and username:
+            identities.append(f"user:{username.strip().lower()[:150]}")
+        return identities
+
+
+class RegisterRateLimit(RateLimit):
+    """Account creation, per client IP."""
+
+    policy = "register"
+
+    def identities(self, request) -> list[str]:
+        return [client_ip(request)]
+
+
+class RateLimitHeadersMiddleware:
+    """Adds RateLimit and RateLimit-Policy to answers a limit counted."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        count = getattr(request, "rate_limit", None)
+        if count is not None:
+            response["RateLimit-Policy"] = (
+                f'"{count.policy}";q={count.rate.quota};w={count.rate.window}'
+            )
+            response["RateLimit"] = (
+                f'"{count.policy}";r={count.remaining};t={count.reset}'
+            )
+        return response

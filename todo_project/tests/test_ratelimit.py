@@ -1,0 +1,190 @@
+"""Rate limits: per user, per IP, stricter for login and registration."""
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from conftest import REDIS_URL
+from todo_project.tests import live
+from users.tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def limits(settings):
+    def set_limits(**rates: str) -> None:
+        settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, **rates}
+
+    return set_limits
+
+
+def test_api_answers_carry_the_limit_they_were_counted_against(auth_client):
+    first = auth_client.get("/api/v1/tasks/")
+    second = auth_client.get("/api/v1/tasks/")
+
+    assert first["RateLimit-Policy"] == '"user";q=1200;w=60'
+    assert first["RateLimit"].startswith('"user";r=1199;t=')
+    assert second["RateLimit"].startswith('"user";r=1198;t=')
+
+
+def test_over_the_user_limit_is_429_with_retry_after(auth_client, limits):
+    limits(user="3/minute")
+    statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(4)]
+    over = auth_client.get("/api/v1/tasks/")
+
+    assert statuses == [200, 200, 200, 429]
+    assert over.status_code == 429
+    assert 1 <= int(over["Retry-After"]) <= 60
+    assert over["RateLimit"].startswith('"user";r=0;')
+    assert "throttled" in over.json()["detail"]
+
+
+def test_each_user_has_a_limit_of_their_own(auth_client, other_client, limits):
+    limits(user="2/minute")
+    for _ in range(3):
+        auth_client.get("/api/v1/tasks/")
+
+    assert auth_client.get("/api/v1/tasks/").status_code == 429
+    assert other_client.get("/api/v1/tasks/").status_code == 200
+
+
+def test_requests_without_a_token_are_limited_per_ip(limits):
+    limits(anon="2/minute")
+    here, there = APIClient(REMOTE_ADDR="10.0.0.1"), APIClient(REMOTE_ADDR="10.0.0.2")
+
+    statuses = [here.get("/api/v1/tasks/").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 429]
+    assert there.get("/api/v1/tasks/").status_code == 401
+
+
+def test_guessing_tokens_is_limited_per_ip(limits):
+    limits(anon="2/minute")
+    guesser = APIClient(REMOTE_ADDR="10.0.0.3")
+    guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
+
+    statuses = [guesser.get("/api/v1/tasks/").status_code for _ in range(3)]
+
+    assert statuses == [401, 401, 429]
+
+
+def login(ip: str, username: str):
+    client = APIClient(REMOTE_ADDR=ip)
+    return client.post(
+        "/api/v1/auth/login/", {"username": username, "password": "wrong"}
+    )
+
+
+def test_login_is_limited_per_ip(limits):
+    limits(login="3/minute")
+
+    statuses = [login("10.0.0.1", f"user{n}").status_code for n in range(4)]
+
+    assert statuses == [401, 401, 401, 429]
+    assert login("10.0.0.2", "user9").status_code == 401
+
+
+def test_login_is_limited_per_username_whatever_the_ip(limits):
+    limits(login="3/minute")
+    user = UserFactory()
+
+    statuses = [login(f"10.0.1.{n}", user.username).status_code for n in range(4)]
+    right_password = APIClient(REMOTE_ADDR="10.0.2.1").post(
+        "/api/v1/auth/login/", {"username": user.username, "password": PASSWORD}
+    )
+
+    assert statuses == [401, 401, 401, 429]
+    assert right_password.status_code == 429  # even the right one, for now
+    assert login("10.0.2.2", "someone-else").status_code == 401
+
+
+def test_registration_is_limited_per_ip(limits):
+    limits(register="2/hour")
+    client = APIClient(REMOTE_ADDR="10.0.0.1")
+
+    statuses = [
+        client.post(
+            "/api/v1/auth/register/",
+            {"username": f"new{n}", "email": f"n{n}@example.com", "password": PASSWORD},
+        ).status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [201, 201, 429]
+
+
+@pytest.mark.parametrize("rate", ["ten/minute", "10/fortnight", "10"])
+def test_a_malformed_limit_stops_the_app_from_starting(rate):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "todo_project.settings",
+            "DJANGO_DEBUG": "true",
+            "RATE_LIMIT_LOGIN": rate,
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode != 0
+    assert "RATE_LIMIT_LOGIN" in result.stderr
+
+
+def test_with_redis_down_limits_hold_per_process_and_nothing_fails(
+    redis_cache, redis_down, auth_client, limits
+):
+    limits(user="3/minute")
+    started = time.monotonic()
+
+    statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(5)]
+
+    assert statuses == [200, 200, 200, 429, 429]
+    # Redis is tried once, not on every request (each try costs a timeout).
+    assert time.monotonic() - started < 3
+
+
+def test_with_redis_the_count_is_shared(redis_cache, auth_client, limits):
+    from django.core.cache import cache
+
+    limits(user="3/minute")
+    auth_client.get("/api/v1/tasks/")
+
+    client = cache._cache.get_client()
+    assert any(b"rl:user:" in key for key in client.keys("*rl:user:*"))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="the server needs a database it can reach"
+)
+def test_four_workers_share_one_login_limit(redis_cache):
+    # An in-process count would let each of the 4 workers allow the whole limit.
+    database = connection.settings_dict
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    with live.server(
+        f"postgres://{database['USER']}@{host}/{database['NAME']}",
+        workers=4,
+        threads=2,
+        REDIS_URL=REDIS_URL,
+        RATE_LIMIT_LOGIN="10/minute",
+    ) as base:
+
+        def attempt(n: int) -> int:
+            body = {"username": "nobody", "password": f"guess{n}"}
+            return live.call(base, "POST", "/api/v1/auth/login/", body=body)[0]
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(pool.map(attempt, range(40)))
+
+    assert statuses.count(401) == 10
+    assert statuses.count(429) == 30
