@@ -65,3 +65,51 @@ class DatabaseUnavailableMiddleware:
         self, request: HttpRequest, exception: Exception
     ) -> HttpResponse | None:
         return database_unavailable(exception)
+
+
+# Longer than any parameter the API takes (a search is 200 characters, a sync
+# cursor under 100); past it a value is an attack or a mistake.
+MAX_QUERY_VALUE_LENGTH = 1000
+
+
+class HostileInputMiddleware:
+    """Refuses API requests no endpoint could want, before any view runs:
+
+    - a body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes: 413, unread (DRF hands
+      its parsers the raw stream, which Django's limit does not guard);
+    - a query parameter with a null character or over MAX_QUERY_VALUE_LENGTH
+      characters: 400 naming it, as a validation error would.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path.startswith("/api/"):
+            refusal = _too_large(request) or _hostile_query(request)
+            if refusal is not None:
+                return refusal
+        return self.get_response(request)
+
+
+def _too_large(request: HttpRequest) -> HttpResponse | None:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if limit is None or length <= limit:
+        return None
+    return JsonResponse({"detail": f"The body is over {limit} bytes."}, status=413)
+
+
+def _hostile_query(request: HttpRequest) -> HttpResponse | None:
+    for name, values in request.GET.lists():
+        for value in [name, *values]:
+            if "\x00" in value or len(value) > MAX_QUERY_VALUE_LENGTH:
+                message = (
+                    "Null characters are not allowed, nor values over "
+                    f"{MAX_QUERY_VALUE_LENGTH} characters."
+                )
+                return JsonResponse({name[:50]: [message]}, status=400)
+    return None

@@ -13,6 +13,7 @@ against, in the form of the IETF draft (draft-ietf-httpapi-ratelimit-headers):
 over a limit is 429 with `Retry-After`.
 """
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ class Rate:
     window: int
 
     @classmethod
+    @functools.cache
     def parse(cls, text: str) -> "Rate":
         count, _, period = text.partition("/")
         return cls(int(count), WINDOWS[period])
@@ -84,11 +86,14 @@ def _count_in_redis(key: str, window: int) -> int:
     client = getattr(getattr(cache, "_cache", None), "get_client", None)
     if client is None:  # no Redis configured (development): this process
         return _count(cache, key, window)
-    pipe = client(key, write=True).pipeline(transaction=False)
-    pipe.incr(cache.make_and_validate_key(key))
-    pipe.expire(cache.make_and_validate_key(key), window + 1)
-    used, _ = pipe.execute()
-    return int(used)
+    redis, key = client(key, write=True), cache.make_key(key)
+    used = int(redis.incr(key))
+    if used == 1:
+        # The first request of the window sets its end; one round trip for the
+        # rest. (Keys are named by window, so one left without a TTL by a crash
+        # in between is never counted again, only kept.)
+        redis.expire(key, window + 1)
+    return used
 
 
 def _count(store, key: str, window: int) -> int:

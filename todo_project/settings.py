@@ -128,6 +128,9 @@ MIDDLEWARE = [
     # https://whitenoise.readthedocs.io/en/stable/django.html
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    # Oversized API bodies (413), null characters and huge values in API query
+    # strings (400), with CORS headers, so that a browser client can read why.
+    "todo_project.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -141,10 +144,9 @@ MIDDLEWARE = [
 API_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "todo_project.ratelimit.RateLimitHeadersMiddleware",
-    # RateLimit and RateLimit-Policy headers on answers a rate limit counted.
-    "todo_project.ratelimit.RateLimitHeadersMiddleware",
     "todo_project.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
+    "todo_project.middleware.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

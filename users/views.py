@@ -1,5 +1,6 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from knox.views import LoginView as KnoxLoginView
+from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
 from rest_framework import generics, permissions
 from rest_framework.request import Request
@@ -65,6 +66,21 @@ class LogoutView(KnoxLogoutView):
 
     @extend_schema(
         request=None, responses={204: OpenApiResponse(description="Logged out.")}
+    )
+    def post(self, request: Request, format=None) -> Response:
+        return super().post(request, format=format)
+
+
+@extend_schema(tags=["auth"])
+class LogoutAllView(KnoxLogoutAllView):
+    """Revoke every token of the caller: log out on every device (a stolen
+    token stops working at once, wherever it is)."""
+
+    authentication_classes = [BearerTokenAuthentication]
+
+    @extend_schema(
+        request=None,
+        responses={204: OpenApiResponse(description="Logged out everywhere.")},
     )
     def post(self, request: Request, format=None) -> Response:
         return super().post(request, format=format)

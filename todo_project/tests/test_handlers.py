@@ -76,3 +76,8 @@ def test_a_bad_token_is_refused_on_the_short_chain(user):
 
     assert status == 401
     assert headers["www-authenticate"] == "Bearer"
+
+
+def test_no_middleware_runs_twice(settings):
+    for chain in (settings.MIDDLEWARE, settings.API_MIDDLEWARE):
+        assert len(set(chain)) == len(chain)

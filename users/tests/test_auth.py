@@ -226,8 +226,21 @@ def test_logout_revokes_only_that_token(user, login):
     assert bearer(other_device).get("/api/v1/users/me/").status_code == 200
 
 
-def test_logout_without_token_is_401(api_client):
-    response = api_client.post("/api/v1/auth/logout/")
+def test_logout_all_revokes_every_token_of_the_caller_only(user, other_user, login):
+    mine, other_device, theirs = login(user), login(user), login(other_user)
+
+    response = bearer(mine).post("/api/v1/auth/logout-all/")
+
+    assert response.status_code == 204
+    assert bearer(mine).get("/api/v1/users/me/").status_code == 401
+    assert bearer(other_device).get("/api/v1/users/me/").status_code == 401
+    assert bearer(theirs).get("/api/v1/users/me/").status_code == 200
+    assert not AuthToken.objects.filter(user=user).exists()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/auth/logout/", "/api/v1/auth/logout-all/"])
+def test_logout_without_token_is_401(api_client, path):
+    response = api_client.post(path)
 
     assert response.status_code == 401
 

@@ -73,6 +73,19 @@ def test_logout_revokes_a_cached_token_at_once(redis_cache):
     assert other_device.get("/api/v1/users/me/").status_code == 200
 
 
+def test_logout_all_revokes_every_cached_token_at_once(redis_cache):
+    user = UserFactory()
+    client, _ = client_for(user)
+    other_device, _ = client_for(user)
+    client.get("/api/v1/users/me/")
+    other_device.get("/api/v1/users/me/")  # both cached now
+
+    assert client.post("/api/v1/auth/logout-all/").status_code == 204
+
+    assert client.get("/api/v1/users/me/").status_code == 401
+    assert other_device.get("/api/v1/users/me/").status_code == 401
+
+
 def test_deactivating_the_user_revokes_their_cached_tokens(redis_cache):
     user = UserFactory()
     client, _ = client_for(user)
