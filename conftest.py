@@ -21,6 +21,7 @@ def fresh_rate_limits():
     from todo_project import ratelimit
 
     ratelimit._fallback.clear()
+    ratelimit._batches.clear()
     ratelimit._redis_retry_at = 0.0
     if not hasattr(getattr(cache, "_cache", None), "get_client"):
         cache.clear()  # the per-process cache counts without Redis

@@ -153,14 +153,24 @@ def test_with_redis_down_limits_hold_per_process_and_nothing_fails(
     assert time.monotonic() - started < 3
 
 
-def test_with_redis_the_count_is_shared(redis_cache, auth_client, limits):
+def test_the_user_limit_reaches_redis_in_batches_and_holds_exactly(
+    redis_cache, auth_client, limits
+):
     from django.core.cache import cache
 
-    limits(user="3/minute")
-    auth_client.get("/api/v1/tasks/")
+    limits(user="30/minute")
+    redis = cache._cache.get_client()
 
-    client = cache._cache.get_client()
-    assert any(b"rl:user:" in key for key in client.keys("*rl:user:*"))
+    statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(5)]
+    [key] = redis.keys("*rl:user:*")
+    shared_after_five = int(redis.get(key))
+    statuses += [auth_client.get("/api/v1/tasks/").status_code for _ in range(30)]
+
+    # The first request, then batches of 10: Redis has not seen the next four.
+    assert shared_after_five == 1
+    # From 90% of the quota on every request is counted at once: exact here.
+    assert statuses == [200] * 30 + [429] * 5
+    assert int(redis.get(key)) >= 30
 
 
 @pytest.mark.django_db(transaction=True)
