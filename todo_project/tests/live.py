@@ -10,6 +10,7 @@ import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -54,10 +55,16 @@ def server(database_url: str, threads: int = 2, workers: int = 2, **env: str):
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("the server did not start")
             time.sleep(0.2)
-        yield base
+        yield Server(base, process)
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@dataclass(frozen=True)
+class Server:
+    base: str  # http://127.0.0.1:PORT
+    process: subprocess.Popen  # the server's main process (ours to signal)
 
 
 def call(base, method, path, token=None, body=None, timeout=30):
@@ -81,3 +88,12 @@ def call(base, method, path, token=None, body=None, timeout=30):
     is_json = headers.get("Content-Type", "").startswith("application/json")
     parsed = json.loads(raw) if is_json else raw.decode(errors="replace")
     return status, parsed, headers, time.monotonic() - started
+
+
+def test_database_url() -> str:
+    """A URL for the test database pytest-django made (PostgreSQL)."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
+    return f"postgres://{database['USER']}@{host}/{database['NAME']}"

@@ -153,8 +153,8 @@ def test_iterator_works_through_the_pooler_only_without_server_side_cursors(
 @contextmanager
 def server(threads: int = 2):
     """The production server on loopback, talking to the pooler: 2 x `threads`."""
-    with live_server.server(pooled_test_database_url(), threads=threads) as base:
-        yield base
+    with live_server.server(pooled_test_database_url(), threads=threads) as running:
+        yield running.base
 
 
 def new_token() -> str:

@@ -179,19 +179,17 @@ def test_the_user_limit_reaches_redis_in_batches_and_holds_exactly(
 )
 def test_four_workers_share_one_login_limit(redis_cache):
     # An in-process count would let each of the 4 workers allow the whole limit.
-    database = connection.settings_dict
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
     with live.server(
-        f"postgres://{database['USER']}@{host}/{database['NAME']}",
+        live.test_database_url(),
         workers=4,
         threads=2,
         REDIS_URL=REDIS_URL,
         RATE_LIMIT_LOGIN="10/minute",
-    ) as base:
+    ) as running:
 
         def attempt(n: int) -> int:
             body = {"username": "nobody", "password": f"guess{n}"}
-            return live.call(base, "POST", "/api/v1/auth/login/", body=body)[0]
+            return live.call(running.base, "POST", "/api/v1/auth/login/", body=body)[0]
 
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(attempt, range(40)))
