@@ -4,6 +4,7 @@ from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 
 _TOTAL = "_pagination_total"
+MAX_OFFSET = 2**53
 
 
 class CountingPaginator(Paginator):
@@ -55,6 +56,9 @@ class CountingPaginator(Paginator):
             raise PageNotAnInteger(self.error_messages["invalid_page"]) from None
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
+        if (number - 1) * self.per_page > MAX_OFFSET:
+            # Past any table's end, and past what OFFSET takes (a 64-bit int).
+            raise EmptyPage(self.error_messages["no_results"])
         return number
 
 

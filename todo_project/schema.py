@@ -20,7 +20,15 @@ _VALIDATION_ERROR = {
     "type": "object",
     "description": "Each invalid field, or non_field_errors / detail for the request "
     "as a whole, with a list of messages.",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    # Messages per field; a list's or a nested object's errors are keyed by
+    # position or name in turn, and a body that is not JSON at all has "detail".
+    "additionalProperties": {
+        "oneOf": [
+            {"type": "array", "items": {"type": "string"}},
+            {"type": "object"},
+            {"type": "string"},
+        ]
+    },
     "example": {"title": ["This field may not be blank."]},
 }
 
@@ -51,8 +59,14 @@ class AutoSchema(SpectacularAutoSchema):
                 "Invalid input; nothing was changed.",
                 self._component("ValidationError", _VALIDATION_ERROR),
             )
+        if self._idempotent() and "400" not in errors:
+            errors["400"] = (
+                "A malformed Idempotency-Key header; nothing was changed.",
+                self._component("ValidationError", _VALIDATION_ERROR),
+            )
         if has_body:
             errors["415"] = ("The body is not application/json.", error)
+            errors["413"] = ("The body is too large; nothing was read.", error)
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ("Missing, invalid or expired token.", error)
         if self._conditional() and self.method != "GET":
@@ -75,10 +89,11 @@ class AutoSchema(SpectacularAutoSchema):
                 f"{limits['register']} registrations per IP.",
                 error,
             )
-        if "{" in self.path:
+        if "{" in self.path or getattr(self.view, "action", None) == "bulk":
             errors["404"] = ("No such object among the caller's own.", error)
         elif self._is_list_view():
             errors["404"] = ("No such page.", error)
+        errors["503"] = ("The database is unreachable: retry after Retry-After.", error)
         return errors
 
     def _conditional(self) -> bool:

@@ -12,6 +12,7 @@ import urllib.request
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -91,9 +92,9 @@ def call(base, method, path, token=None, body=None, timeout=30):
 
 
 def test_database_url() -> str:
-    """A URL for the test database pytest-django made (PostgreSQL)."""
+    """DATABASE_URL (credentials, TLS and all), pointed at the test database
+    pytest-django made from it (PostgreSQL)."""
     from django.db import connection
 
-    database = connection.settings_dict
-    host = f"{database['HOST'] or '127.0.0.1'}:{database['PORT'] or 5432}"
-    return f"postgres://{database['USER']}@{host}/{database['NAME']}"
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))

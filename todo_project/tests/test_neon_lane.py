@@ -46,12 +46,6 @@ def with_query(url: str, query: str) -> str:
     return urlunsplit(parts._replace(query=query))
 
 
-def pooled_test_database_url() -> str:
-    """The pooled URL, pointed at the test database pytest-django made."""
-    parts = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(parts._replace(path="/" + connection.settings_dict["NAME"]))
-
-
 # Connections
 
 
@@ -153,7 +147,9 @@ def test_iterator_works_through_the_pooler_only_without_server_side_cursors(
 @contextmanager
 def server(threads: int = 2):
     """The production server on loopback, talking to the pooler: 2 x `threads`."""
-    with live_server.server(pooled_test_database_url(), threads=threads) as running:
+    with live_server.server(
+        live_server.test_database_url(), threads=threads
+    ) as running:
         yield running.base
 
 

@@ -86,3 +86,12 @@ def test_the_api_page_reports_the_count_and_links(auth_client, user):
     assert last["count"] == 5
     assert len(last["results"]) == 1
     assert last["next"] is None
+
+
+@pytest.mark.parametrize("path", ["/api/v1/tasks/", "/api/v1/trash/"])
+@pytest.mark.parametrize("page", ["175527918338314808019633882449110368256", "2" * 19])
+def test_a_page_past_any_offset_is_404_not_a_database_error(auth_client, path, page):
+    response = auth_client.get(path, {"page": page, "page_size": 100})
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Invalid page."}

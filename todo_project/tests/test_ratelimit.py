@@ -2,6 +2,7 @@
 
 import os
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -33,19 +34,19 @@ def test_api_answers_carry_the_limit_they_were_counted_against(auth_client):
 
 
 def test_over_the_user_limit_is_429_with_retry_after(auth_client, limits):
-    limits(user="3/minute")
+    limits(user="3/hour")
     statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(4)]
     over = auth_client.get("/api/v1/tasks/")
 
     assert statuses == [200, 200, 200, 429]
     assert over.status_code == 429
-    assert 1 <= int(over["Retry-After"]) <= 60
+    assert 1 <= int(over["Retry-After"]) <= 3600
     assert over["RateLimit"].startswith('"user";r=0;')
     assert "throttled" in over.json()["detail"]
 
 
 def test_each_user_has_a_limit_of_their_own(auth_client, other_client, limits):
-    limits(user="2/minute")
+    limits(user="2/hour")
     for _ in range(3):
         auth_client.get("/api/v1/tasks/")
 
@@ -54,7 +55,7 @@ def test_each_user_has_a_limit_of_their_own(auth_client, other_client, limits):
 
 
 def test_requests_without_a_token_are_limited_per_ip(limits):
-    limits(anon="2/minute")
+    limits(anon="2/hour")
     here, there = APIClient(REMOTE_ADDR="10.0.0.1"), APIClient(REMOTE_ADDR="10.0.0.2")
 
     statuses = [here.get("/api/v1/tasks/").status_code for _ in range(3)]
@@ -64,7 +65,7 @@ def test_requests_without_a_token_are_limited_per_ip(limits):
 
 
 def test_guessing_tokens_is_limited_per_ip(limits):
-    limits(anon="2/minute")
+    limits(anon="2/hour")
     guesser = APIClient(REMOTE_ADDR="10.0.0.3")
     guesser.credentials(HTTP_AUTHORIZATION="Bearer not-a-token")
 
@@ -81,7 +82,7 @@ def login(ip: str, username: str):
 
 
 def test_login_is_limited_per_ip(limits):
-    limits(login="3/minute")
+    limits(login="3/hour")
 
     statuses = [login("10.0.0.1", f"user{n}").status_code for n in range(4)]
 
@@ -90,7 +91,7 @@ def test_login_is_limited_per_ip(limits):
 
 
 def test_login_is_limited_per_username_whatever_the_ip(limits):
-    limits(login="3/minute")
+    limits(login="3/hour")
     user = UserFactory()
 
     statuses = [login(f"10.0.1.{n}", user.username).status_code for n in range(4)]
@@ -143,7 +144,7 @@ def test_a_malformed_limit_stops_the_app_from_starting(rate):
 def test_with_redis_down_limits_hold_per_process_and_nothing_fails(
     redis_cache, redis_down, auth_client, limits
 ):
-    limits(user="3/minute")
+    limits(user="3/hour")
     started = time.monotonic()
 
     statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(5)]
@@ -158,7 +159,7 @@ def test_the_user_limit_reaches_redis_in_batches_and_holds_exactly(
 ):
     from django.core.cache import cache
 
-    limits(user="30/minute")
+    limits(user="30/hour")
     redis = cache._cache.get_client()
 
     statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(5)]
@@ -178,21 +179,26 @@ def test_the_user_limit_reaches_redis_in_batches_and_holds_exactly(
     connection.vendor != "postgresql", reason="the server needs a database it can reach"
 )
 def test_four_workers_share_one_login_limit(redis_cache):
+    # Counts are per fixed window: 40 attempts across an hour's end would
+    # meet two windows.
+    if time.time() % 3600 > 3590:
+        time.sleep(3600 - time.time() % 3600 + 0.1)
     # An in-process count would let each of the 4 workers allow the whole limit.
     with live.server(
         live.test_database_url(),
         workers=4,
         threads=2,
         REDIS_URL=REDIS_URL,
-        RATE_LIMIT_LOGIN="10/minute",
+        RATE_LIMIT_LOGIN="10/hour",
     ) as running:
 
         def attempt(n: int) -> int:
-            body = {"username": "nobody", "password": f"guess{n}"}
+            # One username each: only the per-IP count decides (with one shared
+            # username two counters race, and either may refuse first).
+            body = {"username": f"nobody{n}", "password": "guess"}
             return live.call(running.base, "POST", "/api/v1/auth/login/", body=body)[0]
 
         with ThreadPoolExecutor(8) as pool:
             statuses = list(pool.map(attempt, range(40)))
 
-    assert statuses.count(401) == 10
-    assert statuses.count(429) == 30
+    assert Counter(statuses) == {401: 10, 429: 30}
