@@ -1,9 +1,11 @@
 import copy
+from datetime import UTC
 
 import django_filters
 from django import forms
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -53,6 +55,28 @@ class AllTagsFilter(django_filters.Filter):
         return qs
 
 
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, turned into UTC before it reaches the database.
+
+    Python accepts offsets up to +-23:59, PostgreSQL only up to +-15:59; in
+    UTC every offset is fine, and a time that has no UTC equivalent (year 1
+    minus an offset) is a 400.
+    """
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None or timezone.is_naive(moment):
+            return moment
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise forms.ValidationError("This time is out of range.") from None
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
+
+
 class TaskOrderingFilter(django_filters.OrderingFilter):
     """django-filter's ordering, with tasks without a deadline last either way."""
 
@@ -99,13 +123,13 @@ class TaskFilter(django_filters.FilterSet):
         help_text="Only tasks with this tag (ignoring case); repeat it for tasks "
         "that have all the tags given."
     )
-    due_before = django_filters.IsoDateTimeFilter(
+    due_before = UTCDateTimeFilter(
         field_name="due_by",
         lookup_expr="lt",
         help_text="Only tasks due before this time (ISO 8601). A task with a "
         "due_date is due by the end of that day, UTC.",
     )
-    due_after = django_filters.IsoDateTimeFilter(
+    due_after = UTCDateTimeFilter(
         field_name="due_by",
         lookup_expr="gte",
         help_text="Only tasks due at or after this time (ISO 8601).",

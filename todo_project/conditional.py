@@ -54,7 +54,9 @@ class ConditionalMixin:
 
     def get_object(self):
         header = self.request.META.get("HTTP_IF_MATCH")
-        if self.request.method in SAFE_METHODS or header is None:
+        # The HTTP method, not the one DRF's OPTIONS metadata probes with.
+        method = getattr(self.request, "_request", self.request).method
+        if method in SAFE_METHODS or header is None:
             return super().get_object()
         # Locked until the write's transaction ends: a second writer with the
         # same ETag waits here, then reads the new representation and fails.

@@ -176,3 +176,15 @@ def test_a_browser_client_may_send_if_match_and_read_the_etag(
     allowed = preflight["access-control-allow-headers"]
     assert {"if-match", "if-none-match", "idempotency-key"} <= set(allowed.split(", "))
     assert "ETag" in response["access-control-expose-headers"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_options_with_if_match_describes_the_endpoint(auth_client, user):
+    # DRF's OPTIONS metadata probes get_object() as a PUT, outside any
+    # transaction: If-Match must not lock (nor check) there.
+    task = TaskFactory(owner=user)
+
+    response = auth_client.options(path(task), HTTP_IF_MATCH='"stale"')
+
+    assert response.status_code == 200
+    assert Task.objects.get().title == task.title

@@ -163,8 +163,25 @@ def test_filters_by_priority_tags_and_deadlines(auth_client):
     assert sorted(listed(auth_client, f"due_after={tomorrow}")) == ["soon", "today"]
 
 
+def test_due_filters_take_any_offset_python_does(auth_client):
+    # PostgreSQL takes offsets up to 15:59; the filter compares in UTC.
+    create(auth_client, title="soon", due_at="2026-12-01T08:00:00Z")
+
+    late = listed(auth_client, "due_before=2026-12-02T08:00:00%2B19:23")  # 12:37Z
+    early = listed(auth_client, "due_after=0205-09-30T12:38:38%2B19:23")
+
+    assert late == early == ["soon"]
+
+
 @pytest.mark.parametrize(
-    "query", ["priority=urgent", "overdue=yes", "due_before=soon", f"tag={'x' * 51}"]
+    "query",
+    [
+        "priority=urgent",
+        "overdue=yes",
+        "due_before=soon",
+        f"tag={'x' * 51}",
+        "due_after=0001-01-01T00:00:00%2B10:00",  # before year 1 in UTC
+    ],
 )
 def test_bad_filters_are_400_naming_the_parameter(auth_client, query):
     response = auth_client.get(f"/api/v1/tasks/?{query}")
