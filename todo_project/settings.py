@@ -88,7 +88,15 @@ CORS_ALLOW_HEADERS = (
     "if-none-match",
     "idempotency-key",
 )
-CORS_EXPOSE_HEADERS = ["ETag", "Location", "Retry-After", "Idempotent-Replayed"]
+CORS_EXPOSE_HEADERS = [
+    "ETag",
+    "Location",
+    "Retry-After",
+    "Idempotent-Replayed",
+    "X-Request-ID",
+    "RateLimit",
+    "RateLimit-Policy",
+]
 # Needed for session POSTs (admin, browsable API) from an HTTPS origin.
 # https://docs.djangoproject.com/en/5.2/ref/settings/#csrf-trusted-origins
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
@@ -119,6 +127,8 @@ INSTALLED_APPS = [
 API_OPTIMIZATIONS = env_bool("API_OPTIMIZATIONS", default=True)
 
 MIDDLEWARE = [
+    # X-Request-ID on every answer and in every log line made for it.
+    "todo_project.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # RateLimit and RateLimit-Policy headers on answers a rate limit counted.
     "todo_project.ratelimit.RateLimitHeadersMiddleware",
@@ -142,6 +152,7 @@ MIDDLEWARE = [
 # todo_project.handlers): sessions, CSRF, auth and messages serve browsers and
 # the admin. The response headers are the same either way.
 API_MIDDLEWARE = [
+    "todo_project.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "todo_project.ratelimit.RateLimitHeadersMiddleware",
     "todo_project.middleware.DatabaseUnavailableMiddleware",
@@ -418,7 +429,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # request_id: the X-Request-ID of the request the line was written for.
+        "plain": {
+            "format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
+        },
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": "plain"},

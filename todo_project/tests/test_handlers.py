@@ -51,9 +51,10 @@ def test_token_requests_get_the_full_chains_headers(
 
     assert status == full.status_code
     expected = {name.lower(): value for name, value in full.items()}
-    # The second request has one request fewer left.
+    # The second request has one request fewer left, and an id of its own.
     for counted in (headers, expected):
         assert counted.pop("ratelimit").startswith('"user";r=')
+        assert len(counted.pop("x-request-id")) == 32
     assert headers == expected
     assert headers["ratelimit-policy"] == '"user";q=1200;w=60'
     assert headers["access-control-allow-origin"] == ORIGIN
