@@ -9,8 +9,8 @@ transaction, so of two writers racing with the same ETag exactly one wins.
 """
 
 import hashlib
-import json
 
+import orjson
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.generics import get_object_or_404
@@ -27,8 +27,8 @@ class PreconditionFailed(APIException):
 
 
 def etag(data: dict) -> str:
-    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"), default=str)
-    return '"' + hashlib.sha256(canonical.encode()).hexdigest()[:32] + '"'
+    canonical = orjson.dumps(data, default=str, option=orjson.OPT_SORT_KEYS)
+    return '"' + hashlib.sha256(canonical).hexdigest()[:32] + '"'
 
 
 def _entity_tags(header: str) -> list[str]:
