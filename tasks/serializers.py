@@ -61,11 +61,13 @@ class TagNamesField(serializers.ListField):
 class BuiltOnceFieldsMixin:
     """A ModelSerializer whose fields are built once per class, then copied.
 
-    DRF inspects the model for every serializer it creates: a tenth of a
-    create request. The fields depend only on the class (no subclass here
-    builds them from the request or the instance), so each serializer gets a
-    deep copy of the first build, which re-creates every field from its
-    constructor arguments, as DRF does for declared fields.
+    DRF inspects the model for every serializer it creates, then re-creates
+    every field from its constructor arguments: a tenth of a create request.
+    The fields depend only on the class (no subclass here builds them from
+    the request or the instance), so each serializer gets copies of the first
+    build's unbound fields, which binding then names and attaches. A field
+    holding other fields (a list's child) is copied deeply, so that its
+    children belong to the copy.
     """
 
     def get_fields(self):
@@ -74,7 +76,12 @@ class BuiltOnceFieldsMixin:
         if built is None:
             built = super().get_fields()
             cls._built_fields = built
-        return copy.deepcopy(built)
+        return {
+            name: copy.deepcopy(field)
+            if hasattr(field, "child") or hasattr(field, "fields")
+            else copy.copy(field)
+            for name, field in built.items()
+        }
 
 
 class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):

@@ -76,3 +76,16 @@ def test_deleting_a_user_deletes_their_tasks():
     task.owner.delete()
 
     assert not Task.objects.exists()
+
+
+def test_each_serializer_gets_fields_of_its_own():
+    from tasks.serializers import TaskSerializer
+
+    first, second = TaskSerializer(), TaskSerializer()
+
+    for name in ("title", "tags", "priority", "id"):
+        assert first.fields[name] is not second.fields[name]
+        assert first.fields[name].parent is first
+        assert second.fields[name].parent is second
+    assert first.fields["tags"].child is not second.fields["tags"].child
+    assert second.fields["tags"].child.parent is second.fields["tags"]
