@@ -28,6 +28,13 @@ def fresh_rate_limits():
     yield
 
 
+def bearer(token: str) -> APIClient:
+    """A client that sends this API token (for tests that hold several)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return client
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
@@ -62,16 +69,12 @@ def login(api_client):
 @pytest.fixture
 def auth_client(user, login) -> APIClient:
     """A client carrying a real Bearer token for `user`."""
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(user)}")
-    return client
+    return bearer(login(user))
 
 
 @pytest.fixture
 def other_client(other_user, login) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {login(other_user)}")
-    return client
+    return bearer(login(other_user))
 
 
 def pytest_report_header(config) -> str:

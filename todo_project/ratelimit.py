@@ -1,10 +1,12 @@
 """Rate limits shared by every worker process, with RateLimit headers.
 
 Each limit counts requests in fixed windows (`N/second|minute|hour|day`) under
-one Redis key per client and window: INCR and EXPIRE in one round trip, so the
-count is exact across workers (a per-process cache would let each worker allow
-the whole limit). When Redis cannot be reached, counting falls back to this
-process's memory: limits still hold, per worker, and no request fails for it.
+one Redis key per client and window (INCRBY; EXPIRE only with a window's first
+requests), so the count is shared by every worker (a per-process cache would
+let each worker allow the whole limit). The per-user limit, on every request,
+is added in batches: see hit(). When Redis cannot be reached, counting falls
+back to this process's memory: limits still hold, per worker, and no request
+fails for it.
 
 Every answer from a limited view carries the tightest limit it was counted
 against, in the form of the IETF draft (draft-ietf-httpapi-ratelimit-headers):

@@ -218,7 +218,8 @@ def bulk_create_keeping_timestamps(tasks: list[Task]) -> list[Task]:
     for task in tasks:
         task.due_by = due_by(task.due_at, task.due_date)
     stamps = [(task.created_at, task.updated_at) for task in tasks]
-    # One transaction: the update also gives the rows their change numbers.
+    # One transaction: the rows are inserted and given their own timestamps
+    # together, each write taking the owners' next change numbers.
     with transaction.atomic(savepoint=False):
         created = Task.objects.bulk_create(tasks, batch_size=1000)
         for task, (created_at, updated_at) in zip(created, stamps, strict=True):

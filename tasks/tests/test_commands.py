@@ -15,6 +15,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from conftest import bearer
 from tasks import transfer
 from tasks.models import Tag, Task
 from tasks.tags import tags_named
@@ -467,8 +468,7 @@ def test_create_token_prints_a_working_token_once():
 
     token = run("create_token", "--user", owner.username, "--expiry", "12h").strip()
 
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = bearer(token)
     assert client.get("/api/v1/users/me/").json()["username"] == owner.username
     stored = AuthToken.objects.get(user=owner)
     assert token not in stored.digest

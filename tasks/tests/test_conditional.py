@@ -5,8 +5,8 @@ import time
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
+from conftest import bearer
 from tasks.models import Task
 from tasks.serializers import TaskSerializer
 from tasks.tests.factories import TaskFactory
@@ -124,8 +124,7 @@ def test_if_match_on_another_users_task_is_404(other_client, user):
 def test_of_two_racing_writers_with_one_etag_exactly_one_wins(user, login, monkeypatch):
     task = TaskFactory(owner=user)
     token = login(user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = bearer(token)
     etag = client.get(path(task))["ETag"]
     # A slow write: the second writer arrives while the first holds the row.
     original_update = TaskSerializer.update
@@ -139,8 +138,7 @@ def test_of_two_racing_writers_with_one_etag_exactly_one_wins(user, login, monke
     statuses: list[int] = []
 
     def write(title: str) -> None:
-        writer = APIClient()
-        writer.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        writer = bearer(token)
         try:
             start.wait(timeout=10)
             response = writer.patch(path(task), {"title": title}, HTTP_IF_MATCH=etag)

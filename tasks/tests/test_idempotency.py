@@ -8,8 +8,8 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
-from rest_framework.test import APIClient
 
+from conftest import bearer
 from tasks.models import IdempotencyKey, Task
 from tasks.tests.factories import TaskFactory
 
@@ -136,8 +136,7 @@ def test_twenty_concurrent_identical_requests_make_one_task(user, login):
     statuses: list[int] = []
 
     def send() -> None:
-        client = APIClient()
-        client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        client = bearer(token)
         try:
             start.wait(timeout=10)
             statuses.append(
@@ -175,8 +174,7 @@ def test_a_retry_while_the_first_is_running_is_409(user, login, monkeypatch):
         return original_create(self, validated_data)
 
     monkeypatch.setattr(TaskSerializer, "create", slow_create)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = bearer(token)
     first: list = []
 
     def send_first() -> None:

@@ -7,8 +7,8 @@ import time
 
 import pytest
 from django.db import connection, transaction
-from rest_framework.test import APIClient
 
+from conftest import bearer
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from tasks.tests.test_sync import Follower, server_state
@@ -22,12 +22,6 @@ pytestmark = [
 
 WRITERS = 4
 STEPS = 40
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 FAILURES: list[BaseException] = []

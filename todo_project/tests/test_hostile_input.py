@@ -6,6 +6,7 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from conftest import bearer
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
@@ -77,8 +78,7 @@ def test_a_token_in_the_query_string_is_never_accepted(user, name):
 def test_tokens_never_reach_the_logs(user, caplog):
     TaskFactory(owner=user)
     _, token = AuthToken.objects.create(user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = bearer(token)
     wrong = APIClient()
     wrong.credentials(HTTP_AUTHORIZATION=f"Bearer {token[:-1]}x")
 

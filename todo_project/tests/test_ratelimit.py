@@ -1,6 +1,5 @@
 """Rate limits: per user, per IP, stricter for login and registration."""
 
-import os
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +10,7 @@ from rest_framework.test import APIClient
 
 from conftest import REDIS_URL
 from todo_project.tests import live
+from todo_project.tests.processes import run_python
 from users.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,20 +121,11 @@ def test_registration_is_limited_per_ip(limits):
 
 @pytest.mark.parametrize("rate", ["ten/minute", "10/fortnight", "10"])
 def test_a_malformed_limit_stops_the_app_from_starting(rate):
-    import subprocess
-    import sys
-
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "todo_project.settings",
-            "DJANGO_DEBUG": "true",
-            "RATE_LIMIT_LOGIN": rate,
-        },
-        capture_output=True,
-        text=True,
-        timeout=60,
+    result = run_python(
+        "-c",
+        "import django; django.setup()",
+        DJANGO_DEBUG="true",
+        RATE_LIMIT_LOGIN=rate,
     )
 
     assert result.returncode != 0

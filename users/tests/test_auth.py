@@ -6,6 +6,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from conftest import bearer
 from users.models import User
 from users.tests.factories import PASSWORD, UserFactory
 
@@ -22,12 +23,6 @@ def register(client, **overrides):
     }
     payload.update(overrides)
     return client.post("/api/v1/auth/register/", payload)
-
-
-def bearer(token: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    return client
 
 
 def test_register_creates_user_and_never_returns_password(api_client):

@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
+from conftest import bearer
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users import token_cache
@@ -19,8 +20,7 @@ from users.tests.factories import PASSWORD, UserFactory
 
 def client_for(user) -> tuple[APIClient, str]:
     _, token = AuthToken.objects.create(user)
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    client = bearer(token)
     return client, token
 
 
