@@ -35,6 +35,39 @@ def bearer(token: str) -> APIClient:
     return client
 
 
+NOT_FOUND = {
+    "type": "about:blank",
+    "title": "Not Found",
+    "status": 404,
+    "detail": "Not found.",
+    "code": "not_found",
+}
+
+
+def problem(response) -> dict:
+    """An error answer's RFC 9457 body, checked, without its per-request members
+    (`instance`, `request_id`), so that tests can compare whole bodies."""
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == response.status_code
+    assert body["request_id"] == response["X-Request-ID"]
+    assert {"type", "title", "detail", "code"} <= set(body)
+    body.pop("request_id")
+    body.pop("instance", None)
+    return body
+
+
+def invalid_fields(response) -> dict[str | None, list[str]]:
+    """A 400's messages by field (None for the request as a whole)."""
+    assert response.status_code == 400, response.content
+    body = problem(response)
+    assert body["type"] == "urn:todo:problem:validation-error"
+    fields: dict[str | None, list[str]] = {}
+    for error in body["errors"]:
+        fields.setdefault(error["field"], []).append(error["message"])
+    return fields
+
+
 @pytest.fixture
 def api_client() -> APIClient:
     return APIClient()

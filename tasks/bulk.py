@@ -14,11 +14,14 @@ from django.db import IntegrityError, transaction
 from rest_framework import exceptions, serializers
 
 from todo_project.fields import StrictBooleanField
+from todo_project.problems import field_errors
+from todo_project.schema import FieldErrorSerializer
 
 from .models import Task
 from .serializers import TaskSerializer
 
 MAX_OPERATIONS = 100
+NOT_FOUND = exceptions.ErrorDetail("Not found.", code="not_found")
 NEEDS_DATA = {"create", "update"}
 
 
@@ -55,7 +58,11 @@ class ResultSerializer(serializers.Serializer):
         help_text="200, 201 or 204; 400 or 404 when not atomic."
     )
     task = TaskSerializer(required=False)
-    errors = serializers.DictField(required=False)  # type: ignore[assignment]
+    errors = FieldErrorSerializer(  # type: ignore[assignment]
+        many=True,
+        required=False,
+        help_text="Why an operation failed (when not atomic), as in a 400's errors.",
+    )
 
 
 class BulkResponseSerializer(serializers.Serializer):
@@ -83,7 +90,7 @@ def run(
             except exceptions.NotFound:
                 if atomic:
                     raise
-                results.append(_result(op, 404, errors={"detail": "Not found."}))
+                results.append(_result(op, 404, errors=NOT_FOUND))
                 continue
             except IntegrityError as exc:
                 error = {"non_field_errors": [_rule_broken(exc)]}
@@ -144,5 +151,5 @@ def _result(op: dict, status: int, task: Task | None = None, errors=None) -> dic
         result["id"] = task.pk
         result["task"] = TaskSerializer(task).data
     if errors is not None:
-        result["errors"] = errors
+        result["errors"] = field_errors(errors)
     return result

@@ -1,23 +1,57 @@
-from django.http import Http404
+from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
-from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.response import Response
 
+from .middleware import is_outage
+from .problems import CONTENT_TYPE
 from .ratelimit import AnonRateLimit
 
 
-def exception_handler(exc, context):
-    """DRF's handler, with one wording for every 404, and rate-limited 401s.
+class ServerError(exceptions.APIException):
+    default_detail = "A server error occurred. Quote the request_id if you report it."
+    default_code = "server_error"
 
-    DRF passes Django's message through ("No Task matches the given query."),
-    which names internals and differs between a malformed and a missing id.
+
+class ProblemExceptionHandler(ExceptionHandler):
+    """drf-standardized-errors' handler, answering RFC 9457 problems.
+
+    Besides DRF's errors it turns every other exception into a 500 problem
+    (logged with its traceback, the request rolled back), in DEBUG too: an API
+    client never gets an HTML page. A database outage is left to
+    DatabaseUnavailableMiddleware, which answers 503.
     """
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound()
-    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        # DRF checks permissions before throttles, so a request refused for
-        # want of a valid token (a token-guessing run) is counted here.
-        limit = AnonRateLimit()
-        request = context.get("request")
-        if request is not None and not limit.allow_request(request, context["view"]):
-            exc = exceptions.Throttled(wait=limit.wait())
-    return drf_exception_handler(exc, context)
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        # One wording for every 404: Django's ("No Task matches the given
+        # query.") names internals and differs between a malformed and a
+        # missing id.
+        exc = super().convert_known_exceptions(exc)
+        if isinstance(
+            exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed
+        ):
+            # DRF checks permissions before throttles, so a request refused for
+            # want of a valid token (a token-guessing run) is counted here.
+            limit = AnonRateLimit()
+            request = self.context.get("request")
+            if request is not None and not limit.allow_request(
+                request, self.context["view"]
+            ):
+                return exceptions.Throttled(wait=limit.wait())
+        return exc
+
+    def should_not_handle(self, exc: Exception) -> bool:
+        return is_outage(exc)
+
+    def convert_unhandled_exceptions(self, exc: Exception) -> exceptions.APIException:
+        if isinstance(exc, exceptions.APIException):
+            return exc
+        return ServerError()
+
+    def get_response(self, exc: exceptions.APIException, data: dict) -> Response:
+        response = super().get_response(exc, data)
+        # The browsable API renders errors as HTML pages; everything else gets
+        # JSON (DRF's first renderer when negotiation itself failed).
+        renderer = getattr(self.context.get("request"), "accepted_renderer", None)
+        if renderer is None or renderer.format == "json":
+            response.content_type = CONTENT_TYPE
+        return response

@@ -3,7 +3,9 @@ import sys
 
 from django.conf import settings
 from django.db import InterfaceError, InternalError, OperationalError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
+
+from .problems import VALIDATION_CODE, problem_response, summary
 
 logger = logging.getLogger(__name__)
 
@@ -31,13 +33,18 @@ def is_outage(exception: BaseException | None) -> bool:
     return sqlstate is None or sqlstate[:2] == "08" or sqlstate in OUTAGE_SQLSTATES
 
 
-def database_unavailable(exception: BaseException | None) -> HttpResponse | None:
+def database_unavailable(
+    request: HttpRequest, exception: BaseException | None
+) -> HttpResponse | None:
     """503 with Retry-After when `exception` is an outage; nothing is retried here."""
     if not is_outage(exception):
         return None
     logger.warning("Database unavailable: %s", str(exception).strip()[:200])
-    response = JsonResponse(
-        {"detail": "The database is unavailable. Retry shortly."}, status=503
+    response = problem_response(
+        request,
+        503,
+        "The database is unavailable. Retry shortly.",
+        code="database_unavailable",
     )
     response["Retry-After"] = str(settings.DATABASE_RETRY_AFTER)
     response["Cache-Control"] = "no-store"
@@ -64,7 +71,7 @@ class DatabaseUnavailableMiddleware:
     def process_exception(
         self, request: HttpRequest, exception: Exception
     ) -> HttpResponse | None:
-        return database_unavailable(exception)
+        return database_unavailable(request, exception)
 
 
 # Longer than any parameter the API takes (a search is 200 characters, a sync
@@ -100,7 +107,9 @@ def _too_large(request: HttpRequest) -> HttpResponse | None:
         length = 0
     if limit is None or length <= limit:
         return None
-    return JsonResponse({"detail": f"The body is over {limit} bytes."}, status=413)
+    return problem_response(
+        request, 413, f"The body is over {limit} bytes.", code="too_large"
+    )
 
 
 def _hostile_query(request: HttpRequest) -> HttpResponse | None:
@@ -111,5 +120,8 @@ def _hostile_query(request: HttpRequest) -> HttpResponse | None:
                     "Null characters are not allowed, nor values over "
                     f"{MAX_QUERY_VALUE_LENGTH} characters."
                 )
-                return JsonResponse({name[:50]: [message]}, status=400)
+                errors = [{"field": name[:50], "code": "invalid", "message": message}]
+                return problem_response(
+                    request, 400, summary(errors), code=VALIDATION_CODE, errors=errors
+                )
     return None

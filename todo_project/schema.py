@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
-from drf_spectacular.plumbing import ResolvedComponent
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -11,26 +10,42 @@ from todo_project.conditional import ConditionalMixin
 
 
 class ErrorSerializer(serializers.Serializer):
-    """The body of every error that is not about particular fields."""
+    """An RFC 9457 problem: the body of every error (application/problem+json)."""
 
-    detail = serializers.CharField(help_text="What went wrong.")
+    type = serializers.CharField(
+        help_text='"about:blank" when the status says it all, else a URN naming '
+        "the problem (urn:todo:problem:validation-error, ...)."
+    )
+    title = serializers.CharField(help_text="A short summary of the problem type.")
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    detail = serializers.CharField(help_text="What went wrong, for a person.")
+    code = serializers.CharField(
+        help_text="Machine-readable reason: not_found, not_authenticated, "
+        "authentication_failed, throttled, invalid, parse_error, ..."
+    )
+    instance = serializers.CharField(help_text="The path requested.")
+    request_id = serializers.CharField(
+        help_text="The X-Request-ID of this answer, also in the server's log lines."
+    )
 
 
-_VALIDATION_ERROR = {
-    "type": "object",
-    "description": "Each invalid field, or non_field_errors / detail for the request "
-    "as a whole, with a list of messages.",
-    # Messages per field; a list's or a nested object's errors are keyed by
-    # position or name in turn, and a body that is not JSON at all has "detail".
-    "additionalProperties": {
-        "oneOf": [
-            {"type": "array", "items": {"type": "string"}},
-            {"type": "object"},
-            {"type": "string"},
-        ]
-    },
-    "example": {"title": ["This field may not be blank."]},
-}
+class FieldErrorSerializer(serializers.Serializer):
+    field = serializers.CharField(
+        allow_null=True,
+        help_text='The input at fault as a dotted path ("title", "tags.0", '
+        '"operations.2.title"); null for the request as a whole.',
+    )
+    code = serializers.CharField(help_text="required, blank, max_length, ...")
+    message = serializers.CharField()
+
+
+class ValidationErrorSerializer(ErrorSerializer):
+    """A 400: each invalid input under `errors`; nothing was changed."""
+
+    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
+
+
+PROBLEM_JSON = "application/problem+json"
 
 
 RATE_LIMIT_HEADERS = {
@@ -40,15 +55,9 @@ RATE_LIMIT_HEADERS = {
 
 
 class AutoSchema(SpectacularAutoSchema):
-    def _component(self, name: str, schema: dict) -> dict:
-        component = ResolvedComponent(
-            name=name, type=ResolvedComponent.SCHEMA, object=name, schema=schema
-        )
-        self.registry.register_on_missing(component)
-        return component.ref
-
     def _error_responses(self) -> dict[str, tuple[str, dict]]:
         error = self.resolve_serializer(ErrorSerializer, "response").ref
+        invalid = self.resolve_serializer(ValidationErrorSerializer, "response").ref
         errors: dict[str, tuple[str, dict]] = {}
         has_body = self.method in {"POST", "PUT", "PATCH"}
         validates_query = getattr(self.view, "query_serializer_class", None)
@@ -57,12 +66,12 @@ class AutoSchema(SpectacularAutoSchema):
         ):
             errors["400"] = (
                 "Invalid input; nothing was changed.",
-                self._component("ValidationError", _VALIDATION_ERROR),
+                invalid,
             )
         if self._idempotent() and "400" not in errors:
             errors["400"] = (
                 "A malformed Idempotency-Key header; nothing was changed.",
-                self._component("ValidationError", _VALIDATION_ERROR),
+                invalid,
             )
         if has_body:
             errors["415"] = ("The body is not application/json.", error)
@@ -93,6 +102,7 @@ class AutoSchema(SpectacularAutoSchema):
             errors["404"] = ("No such object among the caller's own.", error)
         elif self._is_list_view():
             errors["404"] = ("No such page.", error)
+        errors["500"] = ("A server fault; quote the request_id to report it.", error)
         errors["503"] = ("The database is unreachable: retry after Retry-After.", error)
         return errors
 
@@ -161,8 +171,13 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault(
                 code,
                 {
-                    "content": {"application/json": {"schema": schema}},
+                    "content": {PROBLEM_JSON: {"schema": schema}},
                     "description": description,
                 },
             )
+        for code, response in responses.items():
+            # Errors a view declares itself are problems too.
+            content = response.get("content", {})
+            if code >= "400" and "application/json" in content:
+                content[PROBLEM_JSON] = content.pop("application/json")
         return responses

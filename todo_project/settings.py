@@ -367,7 +367,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "todo_project.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "todo_project.schema.AutoSchema",
-    "EXCEPTION_HANDLER": "todo_project.exceptions.exception_handler",
+    # RFC 9457 problem+json for every error; see todo_project/problems.py.
+    "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # Per user, or per IP without a token; login and registration add their own.
     "DEFAULT_THROTTLE_CLASSES": [
         "todo_project.ratelimit.UserRateLimit",
@@ -382,6 +383,12 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Bearer",
     "TOKEN_TTL": timedelta(hours=env_int("API_TOKEN_TTL_HOURS", 24 * 7)),
     "AUTO_REFRESH": False,
+}
+
+# https://drf-standardized-errors.readthedocs.io/en/latest/customization.html
+DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "todo_project.exceptions.ProblemExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "todo_project.problems.ProblemFormatter",
 }
 
 SPECTACULAR_SETTINGS = {

@@ -1,7 +1,7 @@
-"""Error answers that stay JSON under /api/, whatever Django raised."""
+"""Error answers that stay problem+json under /api/, whatever Django raised."""
 
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, resolve
 from django.views import defaults
 from drf_spectacular.utils import extend_schema
@@ -16,7 +16,9 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
+from .exceptions import ServerError
 from .middleware import current_exception, database_unavailable
+from .problems import problem_response
 
 # OPTIONS is answered by DRF itself.
 ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"]
@@ -49,14 +51,14 @@ def api_not_found(request: Request, path: str = "") -> HttpResponse:
     raise exceptions.NotFound(detail)
 
 
-def _json_or_default(status: int, detail: str, default):
+def _problem_or_default(status: int, detail: str, code: str, default):
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         # A database outage outside any view (in middleware) is a 503 too.
-        unavailable = database_unavailable(current_exception())
+        unavailable = database_unavailable(request, current_exception())
         if unavailable is not None:
             return unavailable
         if _is_api(request):
-            return JsonResponse({"detail": detail}, status=status)
+            return problem_response(request, status, detail, code=code)
         if exception is None:
             return default(request)
         return default(request, exception)
@@ -65,9 +67,15 @@ def _json_or_default(status: int, detail: str, default):
 
 
 # Django calls these outside DEBUG for errors that escape a view.
-bad_request = _json_or_default(400, "Bad request.", defaults.bad_request)
-permission_denied = _json_or_default(
-    403, "Permission denied.", defaults.permission_denied
+bad_request = _problem_or_default(
+    400, "Bad request.", "bad_request", defaults.bad_request
 )
-page_not_found = _json_or_default(404, "Not found.", defaults.page_not_found)
-server_error = _json_or_default(500, "A server error occurred.", defaults.server_error)
+permission_denied = _problem_or_default(
+    403, "Permission denied.", "permission_denied", defaults.permission_denied
+)
+page_not_found = _problem_or_default(
+    404, "Not found.", "not_found", defaults.page_not_found
+)
+server_error = _problem_or_default(
+    500, ServerError.default_detail, "server_error", defaults.server_error
+)

@@ -1,6 +1,7 @@
 import pytest
 from django.utils import timezone
 
+from conftest import NOT_FOUND, invalid_fields, problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
@@ -135,7 +136,7 @@ def test_create_invalid_input_is_400_naming_field_and_problem(
     response = auth_client.post("/api/v1/tasks/", payload)
 
     assert response.status_code == 400
-    assert response.json() == {field: [message]}
+    assert invalid_fields(response) == {field: [message]}
     assert not Task.objects.exists()
 
 
@@ -154,7 +155,7 @@ def test_update_invalid_input_is_400_and_changes_nothing(
         assert response.status_code == 200
         return
     assert response.status_code == 400
-    assert response.json() == {field: [message]}
+    assert invalid_fields(response) == {field: [message]}
     assert as_json(task) == before
 
 
@@ -190,7 +191,7 @@ def test_json_body_that_is_not_an_object_is_400(auth_client, body):
     response = auth_client.post("/api/v1/tasks/", body, content_type="application/json")
 
     assert response.status_code == 400
-    assert "non_field_errors" in response.json()
+    assert None in invalid_fields(response)
     assert not Task.objects.exists()
 
 
@@ -200,7 +201,7 @@ def test_deeply_nested_json_is_400_not_500(auth_client):
     response = auth_client.post("/api/v1/tasks/", body, content_type="application/json")
 
     assert response.status_code == 400
-    assert response.json() == {"detail": "JSON parse error - nested too deeply."}
+    assert problem(response)["detail"] == "JSON parse error - nested too deeply."
 
 
 def test_malformed_json_on_update_changes_nothing(auth_client, user):
@@ -221,7 +222,7 @@ def test_form_encoded_body_is_415(auth_client):
     )
 
     assert response.status_code == 415
-    assert "detail" in response.json()
+    assert problem(response)["code"] == "unsupported_media_type"
 
 
 def test_invalid_update_changes_nothing(auth_client, user):
@@ -284,7 +285,7 @@ def test_put_without_title_is_400(auth_client, user):
     response = auth_client.put(f"/api/v1/tasks/{task.id}/", {"description": "x"})
 
     assert response.status_code == 400
-    assert response.json() == {"title": ["This field is required."]}
+    assert invalid_fields(response) == {"title": ["This field is required."]}
 
 
 def test_patch_changes_only_the_fields_sent(auth_client, user):
@@ -340,11 +341,11 @@ def test_missing_task_is_404_json(auth_client):
     response = auth_client.get("/api/v1/tasks/999999/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert problem(response) == NOT_FOUND
 
 
 def test_non_numeric_task_id_is_404_json(auth_client):
     response = auth_client.get("/api/v1/tasks/abc/")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert problem(response) == NOT_FOUND

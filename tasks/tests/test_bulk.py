@@ -2,6 +2,7 @@
 
 import pytest
 
+from conftest import NOT_FOUND, invalid_fields, problem
 from tasks.models import Priority, Task
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
@@ -12,6 +13,11 @@ PATH = "/api/v1/tasks/bulk/"
 
 def bulk(client, operations, **extra):
     return client.post(PATH, {"operations": operations, **extra}, format="json")
+
+
+def positions(response) -> set[str]:
+    """The positions of the operations a 400 names ("operations.2.title")."""
+    return {field.split(".")[1] for field in invalid_fields(response)}
 
 
 def state(user) -> list[tuple]:
@@ -86,8 +92,7 @@ def test_one_bad_operation_changes_nothing(auth_client, user, bad):
     )
 
     assert response.status_code == 400
-    errors = response.json()["operations"]
-    assert set(errors) == {"2"}  # the bad one's position, and only it
+    assert positions(response) == {"2"}  # the bad one's position, and only it
     assert state(user) == before
 
 
@@ -95,7 +100,7 @@ def test_more_than_100_operations_is_400(auth_client, user):
     response = bulk(auth_client, [{"op": "create", "data": {"title": "t"}}] * 101)
 
     assert response.status_code == 400
-    assert "operations" in response.json()
+    assert "operations" in invalid_fields(response)
     assert not Task.objects.exists()
 
 
@@ -110,7 +115,7 @@ def test_another_users_task_is_404_and_nothing_changes(auth_client, user, other_
     )
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not found."}
+    assert problem(response) == NOT_FOUND
     assert (state(user), state(other_user)) == before
 
 
@@ -133,6 +138,28 @@ def test_an_operation_on_a_task_deleted_earlier_in_the_request_undoes_all(
     assert state(user) == before
 
 
+def test_not_atomic_an_operation_on_a_task_trashed_earlier_is_its_own_404(
+    auth_client, user
+):
+    task = TaskFactory(owner=user)
+
+    response = bulk(
+        auth_client,
+        [{"op": "delete", "id": task.pk}, {"op": "complete", "id": task.pk}],
+        atomic=False,
+    )
+
+    assert response.status_code == 200
+    deleted, completed = response.json()["results"]
+    assert deleted == {"op": "delete", "id": task.pk, "status": 204}
+    assert completed == {
+        "op": "complete",
+        "id": task.pk,
+        "status": 404,
+        "errors": [{"field": None, "code": "not_found", "message": "Not found."}],
+    }
+
+
 def test_not_atomic_each_operation_reports_its_own_status(auth_client, user):
     task = TaskFactory(owner=user)
 
@@ -149,7 +176,9 @@ def test_not_atomic_each_operation_reports_its_own_status(auth_client, user):
     assert response.status_code == 200
     results = response.json()["results"]
     assert [r["status"] for r in results] == [400, 200, 201]
-    assert "title" in results[0]["errors"]
+    assert results[0]["errors"] == [
+        {"field": "title", "code": "blank", "message": "This field may not be blank."}
+    ]
     assert Task.objects.get(pk=task.pk).completed is True
     assert user.tasks.filter(title="kept").exists()
 
@@ -179,7 +208,7 @@ def test_updates_that_together_break_a_rule_are_400_not_500(auth_client, user, a
     task.refresh_from_db()
     if atomic:
         assert response.status_code == 400
-        assert set(response.json()["operations"]) == {"1"}
+        assert positions(response) == {"1"}
         assert task.due_at is None
     else:
         assert [r["status"] for r in response.json()["results"]] == [200, 400]

@@ -6,6 +6,7 @@ import pytest
 from django.core.management import CommandError
 from django.utils import timezone
 
+from conftest import problem
 from tasks.models import TRASH_DAYS, Task
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
@@ -96,7 +97,7 @@ def test_another_users_trash_answers_exactly_like_a_missing_task(
     missing = getattr(other_client, method)(path.format(id=missing_id))
 
     assert theirs.status_code == missing.status_code == 404
-    assert theirs.json() == missing.json()
+    assert problem(theirs) == problem(missing)
     assert Task.objects.get(pk=trashed.pk).deleted_at is not None
     assert other_client.get("/api/v1/trash/").json()["count"] == 0
 

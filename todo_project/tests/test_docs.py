@@ -45,6 +45,14 @@ def test_schema_endpoint_is_open_and_documents_auth_and_errors():
             assert {"400", "415"} <= codes, where
         if "{id}" in path:
             assert "404" in codes, where
+        assert {"500", "503"} <= codes, where
+        for code, response in operation["responses"].items():
+            if code >= "400":
+                (media_type,) = response["content"]
+                assert media_type == "application/problem+json", (where, code)
+                problem = response["content"][media_type]["schema"]["$ref"]
+                expected = "ValidationError" if code == "400" else "Error"
+                assert problem == f"#/components/schemas/{expected}", (where, code)
     login = schema["paths"]["/api/v1/auth/login/"]["post"]["responses"]
     assert {"200", "400", "401"} <= set(login)
 

@@ -6,7 +6,7 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from conftest import bearer
+from conftest import bearer, invalid_fields
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
@@ -28,8 +28,8 @@ def test_null_characters_and_huge_values_in_a_query_are_400(
     response = auth_client.get(path, {param: value})
 
     assert response.status_code == 400
-    assert response["Content-Type"] == "application/json"
-    assert list(response.json()) == [param]
+    assert response["Content-Type"] == "application/problem+json"
+    assert list(invalid_fields(response)) == [param]
 
 
 def test_a_body_over_the_limit_is_413_and_writes_nothing(auth_client, settings):
@@ -62,7 +62,7 @@ def test_anything_but_json_is_415(auth_client, content_type, body):
     response = auth_client.post("/api/v1/tasks/", body, content_type=content_type)
 
     assert response.status_code == 415
-    assert response["Content-Type"] == "application/json"
+    assert response["Content-Type"] == "application/problem+json"
     assert not Task.objects.exists()
 
 

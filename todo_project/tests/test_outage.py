@@ -4,6 +4,7 @@ import pytest
 from django import db
 from django.test import RequestFactory
 
+from conftest import problem
 from tasks.views import TaskViewSet
 from todo_project.views import server_error
 
@@ -25,7 +26,7 @@ def test_view_hitting_an_unreachable_database_answers_503_json(
     response = auth_client.get("/api/v1/tasks/")
 
     assert response.status_code == 503
-    assert response.json() == {"detail": "The database is unavailable. Retry shortly."}
+    assert problem(response)["detail"] == "The database is unavailable. Retry shortly."
     assert response["Retry-After"] == "5"
     assert response["Cache-Control"] == "no-store"
 

@@ -3,6 +3,7 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from conftest import problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from todo_project.pagination import CountingPaginator
@@ -94,4 +95,4 @@ def test_a_page_past_any_offset_is_404_not_a_database_error(auth_client, path, p
     response = auth_client.get(path, {"page": page, "page_size": 100})
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Invalid page."}
+    assert problem(response)["detail"] == "Invalid page."

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from conftest import REDIS_URL
+from conftest import REDIS_URL, problem
 from todo_project.tests import live
 from todo_project.tests.processes import run_python
 from users.tests.factories import PASSWORD, UserFactory
@@ -42,7 +42,9 @@ def test_over_the_user_limit_is_429_with_retry_after(auth_client, limits):
     assert over.status_code == 429
     assert 1 <= int(over["Retry-After"]) <= 3600
     assert over["RateLimit"].startswith('"user";r=0;')
-    assert "throttled" in over.json()["detail"]
+    body = problem(over)
+    assert (body["title"], body["code"]) == ("Too Many Requests", "throttled")
+    assert "throttled" in body["detail"]
 
 
 def test_each_user_has_a_limit_of_their_own(auth_client, other_client, limits):

@@ -6,7 +6,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from conftest import bearer
+from conftest import bearer, invalid_fields, problem
 from users.models import User
 from users.tests.factories import PASSWORD, UserFactory
 
@@ -58,7 +58,7 @@ def test_register_duplicate_username_is_400_whatever_its_case(api_client, userna
     response = register(api_client, username=username, email="other@example.com")
 
     assert response.status_code == 400
-    assert "username" in response.json()
+    assert "username" in invalid_fields(response)
     assert User.objects.count() == 1
 
 
@@ -75,7 +75,7 @@ def test_register_duplicate_email_is_400(api_client):
     response = register(api_client, email="ALICE@example.com")
 
     assert response.status_code == 400
-    assert "email" in response.json()
+    assert "email" in invalid_fields(response)
 
 
 @pytest.mark.parametrize(
@@ -93,7 +93,7 @@ def test_register_rejects_passwords_djangos_validators_reject(
     response = register(api_client, password=password)
 
     assert response.status_code == 400
-    messages = " ".join(response.json()["password"])
+    messages = " ".join(invalid_fields(response)["password"])
     assert message_part in messages
     assert not User.objects.exists()
 
@@ -130,7 +130,7 @@ def test_register_invalid_input_is_400_naming_the_field(api_client, payload, fie
     response = api_client.post("/api/v1/auth/register/", payload)
 
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in invalid_fields(response)
     assert not User.objects.exists()
 
 
@@ -171,7 +171,7 @@ def test_login_with_bad_credentials_is_401_with_challenge(api_client, credential
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert response.json() == {"detail": "Unable to log in with these credentials."}
+    assert problem(response)["detail"] == "Unable to log in with these credentials."
     assert not AuthToken.objects.exists()
 
 
@@ -189,7 +189,7 @@ def test_login_missing_fields_is_400(api_client):
     response = api_client.post("/api/v1/auth/login/", {"username": "alice"})
 
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert "password" in invalid_fields(response)
 
 
 def test_token_is_stored_only_as_a_hash(user, login):
@@ -245,8 +245,12 @@ def test_no_token_is_401_with_bearer_challenge(api_client):
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert response.json() == {
-        "detail": "Authentication credentials were not provided."
+    assert problem(response) == {
+        "type": "about:blank",
+        "title": "Unauthorized",
+        "status": 401,
+        "detail": "Authentication credentials were not provided.",
+        "code": "not_authenticated",
     }
 
 
@@ -269,7 +273,7 @@ def test_bad_token_is_401_with_bearer_challenge(user, login, header):
 
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"] == "Bearer"
-    assert "detail" in response.json()
+    assert problem(response)["code"] == "authentication_failed"
 
 
 def test_token_prefix_other_than_bearer_is_not_accepted(user, login):
@@ -305,6 +309,10 @@ def test_session_login_works_for_the_browsable_api(user):
     client.force_login(user)
 
     response = client.get("/api/v1/tasks/", HTTP_ACCEPT="text/html")
+    missing = client.get("/api/v1/tasks/999999/", HTTP_ACCEPT="text/html")
 
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/html")
+    # The browsable API shows its errors as pages, not as problem+json.
+    assert missing.status_code == 404
+    assert missing["Content-Type"].startswith("text/html")
