@@ -16,7 +16,7 @@ export DJANGO_DEBUG ?= true
 
 INSTALLED := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: help install run test test-neon _test-neon-pooled test-e2e bench lint typecheck fmt checks migrate superuser serve lock clean
+.PHONY: help install run test test-neon _test-neon-pooled test-e2e bench fuzz lint typecheck fmt checks migrate superuser serve lock clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -74,6 +74,16 @@ test-e2e: $(E2E_INSTALLED) ## The admin in a real browser: Debian's headless Chr
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
 	$(BIN)/pytest e2e $(PYTEST_ARGS)
 
+FUZZ_INSTALLED := $(VENV)/.fuzz-$(shell cat requirements-fuzz.txt | cksum | cut -d' ' -f1)
+
+$(FUZZ_INSTALLED): $(INSTALLED) requirements-fuzz.txt
+	$(BIN)/python -m pip install --quiet -r requirements-fuzz.txt
+	rm -f $(VENV)/.fuzz-*
+	touch $@
+
+fuzz: $(FUZZ_INSTALLED) ## Schemathesis, every check, two peer users, against the production server on PostgreSQL (FUZZ_SECONDS=120)
+	$(BIN)/python fuzz/run.py
+
 lint: install ## ruff: lint and format check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -108,6 +118,7 @@ lock: install ## Re-pin requirements*.txt from requirements*.in
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-dev.in -o requirements-dev.txt
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-e2e.in -o requirements-e2e.txt
 	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-bench.in -o requirements-bench.txt
+	$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links --no-emit-index-url --no-emit-trusted-host requirements-fuzz.in -o requirements-fuzz.txt
 
 clean: ## Remove the virtualenv and collected static files (keeps the database)
 	rm -rf $(VENV) staticfiles

@@ -57,11 +57,13 @@ def problem(response) -> dict:
     return body
 
 
-def invalid_fields(response) -> dict[str | None, list[str]]:
-    """A 400's messages by field (None for the request as a whole)."""
-    assert response.status_code == 400, response.content
+def invalid_fields(response, status: int = 400) -> dict[str | None, list[str]]:
+    """A 400's messages by field (None for the request as a whole); with
+    status=409, a conflict's (input that clashes with stored data)."""
+    assert response.status_code == status, response.content
     body = problem(response)
-    assert body["type"] == "urn:todo:problem:validation-error"
+    kind = "validation-error" if status == 400 else "conflict"
+    assert body["type"] == f"urn:todo:problem:{kind}"
     fields: dict[str | None, list[str]] = {}
     for error in body["errors"]:
         fields.setdefault(error["field"], []).append(error["message"])

@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import exceptions, serializers
 
 from todo_project.fields import StrictBooleanField
-from todo_project.problems import field_errors
+from todo_project.problems import field_errors, validation_status
 from todo_project.schema import FieldErrorSerializer
 
 from .models import Task
@@ -51,11 +52,48 @@ class BulkSerializer(serializers.Serializer):
     atomic = StrictBooleanField(default=True)
 
 
+def _operation_schema(op: str, **fields) -> type[serializers.Serializer]:
+    """One kind of operation, for the schema (OperationSerializer checks)."""
+    body = {"op": serializers.ChoiceField(choices=[op]), **fields}
+    name = f"{op.capitalize()}Operation"
+    return type(name, (serializers.Serializer,), body)
+
+
+def _task_id():
+    return serializers.IntegerField(min_value=1)
+
+
+@extend_schema_serializer(component_name="Bulk")
+class BulkSchemaSerializer(BulkSerializer):
+    """1 to 100 operations, applied in order; all or nothing unless "atomic" is
+    false. A create takes no id."""
+
+    # The request as the schema shows it: each kind of operation with its own
+    # fields. OperationSerializer checks them; todo_project.schema.add_rules
+    # adds what a serializer cannot state.
+
+    operations = PolymorphicProxySerializer(  # type: ignore[assignment]
+        component_name="Operation",
+        serializers={
+            "create": _operation_schema("create", data=TaskSerializer()),
+            "update": _operation_schema(
+                "update", id=_task_id(), data=TaskSerializer(partial=True)
+            ),
+            **{
+                op: _operation_schema(op, id=_task_id())
+                for op in ("complete", "reopen", "delete")
+            },
+        },
+        resource_type_field_name="op",
+        many=True,
+    )
+
+
 class ResultSerializer(serializers.Serializer):
     op = serializers.CharField()
     id = serializers.IntegerField(allow_null=True)
     status = serializers.IntegerField(
-        help_text="200, 201 or 204; 400 or 404 when not atomic."
+        help_text="200, 201 or 204; 400, 404 or 409 when not atomic."
     )
     task = TaskSerializer(required=False)
     errors = FieldErrorSerializer(  # type: ignore[assignment]
@@ -152,4 +190,6 @@ def _result(op: dict, status: int, task: Task | None = None, errors=None) -> dic
         result["task"] = TaskSerializer(task).data
     if errors is not None:
         result["errors"] = field_errors(errors)
+        if status == 400:
+            result["status"] = validation_status(result["errors"])
     return result

@@ -13,6 +13,7 @@ caller's own and expire after IDEMPOTENCY_KEY_HOURS.
 
 import hashlib
 import json
+import re
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -25,6 +26,9 @@ from rest_framework.response import Response
 from .models import IDEMPOTENCY_KEY_HOURS, IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKey
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+# Visible ASCII (no spaces, which proxies may fold or trim); also the schema's.
+KEY_PATTERN = rf"^[!-~]{{1,{IDEMPOTENCY_KEY_MAX_LENGTH}}}$"
+KEY = re.compile(KEY_PATTERN)
 # Headers a replay repeats (the body and status always).
 STORED_HEADERS = ("Location", "ETag")
 # How long a retry waits for a first request with the same key to finish.
@@ -65,11 +69,12 @@ class IdempotentPostMixin:
         super().initial(request, *args, **kwargs)  # type: ignore[misc]
         key = request.META.get(HEADER)
         if request.method == "POST" and key is not None:
-            if not 0 < len(key) <= IDEMPOTENCY_KEY_MAX_LENGTH or not key.isprintable():
+            if not KEY.fullmatch(key):
                 raise ValidationError(
                     {
                         "Idempotency-Key": [
-                            f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} printable characters."
+                            f"1 to {IDEMPOTENCY_KEY_MAX_LENGTH} visible ASCII "
+                            "characters, such as a UUID."
                         ]
                     }
                 )

@@ -8,6 +8,7 @@ from rest_framework import ISO_8601, serializers
 from rest_framework.settings import api_settings
 
 from todo_project.fields import StrictBooleanField, StrictCharField
+from todo_project.problems import CONFLICT, UNIQUE
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -135,8 +136,12 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
             return getattr(self.instance, name)
 
         if after("due_at") is not None and after("due_date") is not None:
+            # Both sent is bad input; one sent onto a task holding the other
+            # conflicts with the task as stored (409, see todo_project.problems).
+            both_sent = "due_at" in attrs and "due_date" in attrs
             raise serializers.ValidationError(
-                {"due_date": "A task has a due time (due_at) or a due date, not both."}
+                {"due_date": "A task has a due time (due_at) or a due date, not both."},
+                code="invalid" if both_sent else CONFLICT,
             )
         return attrs
 
@@ -239,7 +244,9 @@ class TagSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)
         if clash.exists():
-            raise serializers.ValidationError("You already have a tag with this name.")
+            raise serializers.ValidationError(
+                "You already have a tag with this name.", code=UNIQUE
+            )
         return name
 
 

@@ -49,6 +49,8 @@ class ProblemExceptionHandler(ExceptionHandler):
 
     def get_response(self, exc: exceptions.APIException, data: dict) -> Response:
         response = super().get_response(exc, data)
+        # A validation error that is only a conflict with stored data is a 409.
+        response.status_code = data["status"]
         # The browsable API renders errors as HTML pages; everything else gets
         # JSON (DRF's first renderer when negotiation itself failed).
         renderer = getattr(self.context.get("request"), "accepted_renderer", None)

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
+from rest_framework.exceptions import ValidationError
 
 _TOTAL = "_pagination_total"
 MAX_OFFSET = 2**53
@@ -63,9 +64,55 @@ class CountingPaginator(Paginator):
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
-    """`?page=N&page_size=M`: 20 by default, never more than 100."""
+    """`?page=N&page_size=M`: 20 by default, 1 to 100.
+
+    A page_size that is not a whole number from 1 to 100 is a 400: DRF would
+    quietly answer 20 rows, which a client asking for 500 would take for all.
+    """
 
     django_paginator_class = CountingPaginator
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def get_page_size(self, request) -> int:
+        given = request.query_params.getlist(self.page_size_query_param)
+        if not given:
+            return self.page_size
+        if len(given) > 1 or not _is_whole_number(given[0], self.max_page_size):
+            raise ValidationError(
+                {
+                    self.page_size_query_param: [
+                        f"A whole number from 1 to {self.max_page_size}."
+                    ]
+                }
+            )
+        return int(given[0])
+
+    def get_page_number(self, request, paginator):
+        # DRF reads an empty ?page= as page 1; it is no page number at all,
+        # and the paginator refuses it (404, "Invalid page.").
+        if request.query_params.get(self.page_query_param) == "":
+            return ""
+        return super().get_page_number(request, paginator)
+
+    def get_schema_operation_parameters(self, view) -> list[dict]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(
+                    minimum=1, maximum=self.max_page_size, default=self.page_size
+                )
+            else:
+                parameter["description"] += ' "last" for the last page.'
+                parameter["schema"] = {
+                    "oneOf": [
+                        {"type": "integer", "minimum": 1},
+                        {"type": "string", "enum": list(self.last_page_strings)},
+                    ]
+                }
+        return parameters
+
+
+def _is_whole_number(value: str, maximum: int) -> bool:
+    return value.isascii() and value.isdigit() and 1 <= int(value) <= maximum

@@ -30,10 +30,17 @@ from . import request_id
 
 CONTENT_TYPE = "application/problem+json"
 VALIDATION_CODE = "invalid"
+# Error codes of input that is valid but clashes with stored data (a name
+# taken, a deadline the task already has): a request made only of them is a
+# 409 Conflict, not a 400.
+UNIQUE = "unique"
+CONFLICT = "conflict"
+CONFLICT_CODES = frozenset({UNIQUE, CONFLICT})
 
 # code -> (type, title) for problems with a type of their own.
 PROBLEM_TYPES = {
     VALIDATION_CODE: ("urn:todo:problem:validation-error", "Invalid input"),
+    CONFLICT: ("urn:todo:problem:conflict", "Conflict with stored data"),
     "parse_error": ("urn:todo:problem:malformed-body", "Malformed request body"),
     "idempotency_key_in_use": (
         "urn:todo:problem:idempotency-key-in-use",
@@ -94,11 +101,16 @@ def field_errors(detail) -> list[dict]:
     return [
         {
             "field": _field(error.attr),
-            "code": error.code,
+            "code": error.code or VALIDATION_CODE,
             "message": error.detail,
         }
         for error in flatten_errors(detail)
     ]
+
+
+def validation_status(errors: list[dict]) -> int:
+    """409 when every error is a clash with stored data, else 400."""
+    return 409 if all(e["code"] in CONFLICT_CODES for e in errors) else 400
 
 
 def _field(attr: str | None) -> str | None:
@@ -130,10 +142,11 @@ class ProblemFormatter(ExceptionFormatter):
         instance = request.path if request is not None else None
         if isinstance(exc, exceptions.ValidationError):
             errors = field_errors(exc.detail)
+            status = validation_status(errors)
             return problem(
-                exc.status_code,
+                status,
                 summary(errors),
-                code=VALIDATION_CODE,
+                code=CONFLICT if status == 409 else VALIDATION_CODE,
                 instance=instance,
                 errors=errors,
             )

@@ -6,6 +6,7 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
+from tasks.idempotency import KEY_PATTERN
 from todo_project.conditional import ConditionalMixin
 
 
@@ -42,10 +43,30 @@ class FieldErrorSerializer(serializers.Serializer):
 class ValidationErrorSerializer(ErrorSerializer):
     """A 400: each invalid input under `errors`; nothing was changed."""
 
-    errors = FieldErrorSerializer(many=True)  # type: ignore[assignment]
+    errors = FieldErrorSerializer(  # type: ignore[assignment]
+        many=True,
+        required=False,
+        help_text='Each invalid input; present when code is "invalid" (a body '
+        'that is not JSON at all is code "parse_error", without errors).',
+    )
 
 
 PROBLEM_JSON = "application/problem+json"
+
+
+# Text with something besides whitespace, and no null character.
+NON_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+
+
+def _text_rule(field: serializers.CharField) -> dict:
+    """What DRF's CharField refuses, as a pattern: null characters always, and
+    a value that is only whitespace when blanks are not allowed (DRF trims it
+    to "" first). A blank value where blanks are allowed is drf-spectacular's
+    to state (oneOf [this, maxLength 0])."""
+    if field.trim_whitespace and not field.allow_blank:
+        return {"pattern": NON_BLANK_TEXT}
+    # drf-spectacular states a blank value apart: oneOf [this, maxLength 0].
+    return {"pattern": r"^[^\x00]+$"}
 
 
 RATE_LIMIT_HEADERS = {
@@ -83,8 +104,16 @@ class AutoSchema(SpectacularAutoSchema):
                 "If-Match does not name the current ETag; nothing was changed.",
                 error,
             )
+        conflicts = []
+        if has_body and self.get_request_serializer() is not None:
+            conflicts.append(
+                "The input clashes with stored data (a name already taken, a "
+                "deadline the task already has): code conflict, with errors."
+            )
         if self._idempotent():
-            errors["409"] = ("A request with this Idempotency-Key is running.", error)
+            conflicts.append("A request with this Idempotency-Key is running.")
+        if conflicts:
+            errors["409"] = (" Or: ".join(conflicts), invalid)
             errors["422"] = (
                 "This Idempotency-Key was used for another request.",
                 error,
@@ -131,9 +160,10 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    str,
+                    {"type": "string", "pattern": KEY_PATTERN},
                     OpenApiParameter.HEADER,
-                    description="Any unique string (a UUID) of 1-255 characters: "
+                    description="Any unique string (a UUID) of 1-255 visible ASCII "
+                    "characters: "
                     "a retry with the same key and body replays the first answer "
                     "(with Idempotent-Replayed: true) and writes nothing. Keys "
                     "are yours alone and expire after 24 hours.",
@@ -163,6 +193,16 @@ class AutoSchema(SpectacularAutoSchema):
             )
         return parameters
 
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (
+            direction == "request"
+            and isinstance(field, serializers.CharField)
+            and "pattern" not in schema  # a field's own rule (a username's) stays
+        ):
+            schema.update(_text_rule(field))
+        return schema
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if self._conditional() and self.method == "GET":
@@ -181,3 +221,31 @@ class AutoSchema(SpectacularAutoSchema):
             if code >= "400" and "application/json" in content:
                 content[PROBLEM_JSON] = content.pop("application/json")
         return responses
+
+
+# Both deadlines given (neither null): DRF refuses it, JSON Schema can say it.
+_BOTH_DEADLINES = {
+    "required": ["due_at", "due_date"],
+    "properties": {"due_at": {"type": "string"}, "due_date": {"type": "string"}},
+}
+
+
+def add_rules(result: dict, generator, request, public) -> dict:
+    """A postprocessing hook: rules of the API that serializers cannot state."""
+    from tasks.bulk import MAX_OPERATIONS
+
+    schemas = result.get("components", {}).get("schemas", {})
+    for name in ("TaskRequest", "PatchedTaskRequest"):
+        if name in schemas:
+            schemas[name]["not"] = _BOTH_DEADLINES
+    if "CreateOperationRequest" in schemas:
+        schemas["CreateOperationRequest"]["not"] = {"required": ["id"]}
+    for path in result["paths"].values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["name"] == "ordering":  # an empty one is a 400
+                    parameter["schema"]["minItems"] = 1
+    if "BulkRequest" in schemas:
+        operations = schemas["BulkRequest"]["properties"]["operations"]
+        operations.update(minItems=1, maxItems=MAX_OPERATIONS)
+    return result

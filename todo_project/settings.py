@@ -408,6 +408,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "todo_project.schema.add_rules",
+    ],
 }
 
 # Production hardening, all on unless debugging. Behind a TLS-terminating proxy

@@ -2,17 +2,20 @@ from django.contrib.auth import authenticate, password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from rest_framework import exceptions, serializers
+from rest_framework.fields import get_error_detail
 
 from todo_project.fields import StrictCharField
+from todo_project.problems import UNIQUE
 
 from .models import User
 
 
 def _taken() -> serializers.ValidationError:
     # The serializer's checks cannot see a concurrent sign-up or rename to the
-    # same name; the database's unique constraints can, and this is their 400.
+    # same name; the database's unique constraints can, and this is their 409.
     return serializers.ValidationError(
-        {"username": ["A user with that username or email already exists."]}
+        {"username": ["A user with that username or email already exists."]},
+        code=UNIQUE,
     )
 
 
@@ -35,13 +38,13 @@ class UserSerializer(serializers.ModelSerializer):
             try:
                 validator(value)
             except DjangoValidationError as exc:
-                raise serializers.ValidationError(exc.messages) from exc
+                raise serializers.ValidationError(get_error_detail(exc)) from exc
         others = User.objects.filter(username__iexact=value)
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
             raise serializers.ValidationError(
-                "A user with that username already exists."
+                "A user with that username already exists.", code=UNIQUE
             )
         return value
 
@@ -58,7 +61,9 @@ class UserSerializer(serializers.ModelSerializer):
         if self.instance is not None:
             others = others.exclude(pk=self.instance.pk)
         if others.exists():
-            raise serializers.ValidationError("A user with that email already exists.")
+            raise serializers.ValidationError(
+                "A user with that email already exists.", code=UNIQUE
+            )
         return value
 
 
@@ -80,7 +85,9 @@ class RegisterSerializer(UserSerializer):
         try:
             password_validation.validate_password(attrs["password"], user=candidate)
         except DjangoValidationError as exc:
-            raise serializers.ValidationError({"password": exc.messages}) from exc
+            raise serializers.ValidationError(
+                {"password": get_error_detail(exc)}
+            ) from exc
         return attrs
 
     def create(self, validated_data: dict) -> User:

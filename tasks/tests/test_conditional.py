@@ -93,6 +93,22 @@ def test_a_stale_if_match_is_412_and_changes_nothing(
     assert auth_client.get(path(task)).json() == before
 
 
+@pytest.mark.parametrize("header", ["", "abc", '"a" "b"', "W/abc", "**x"])
+@pytest.mark.parametrize(("method", "suffix", "body"), WRITES)
+def test_a_malformed_if_match_matches_nothing_so_changes_nothing(
+    auth_client, user, method, suffix, body, header
+):
+    task = TaskFactory(owner=user, title="original")
+    before = auth_client.get(path(task)).json()
+
+    response = getattr(auth_client, method)(
+        path(task) + suffix, body, HTTP_IF_MATCH=header
+    )
+
+    assert response.status_code == 412
+    assert auth_client.get(path(task)).json() == before
+
+
 @pytest.mark.parametrize(("method", "suffix", "body"), WRITES)
 def test_a_current_if_match_lets_the_write_through(
     auth_client, user, method, suffix, body

@@ -99,7 +99,7 @@ def test_an_expired_key_runs_as_new(auth_client):
     assert Task.objects.count() == 2
 
 
-@pytest.mark.parametrize("key", ["", "x" * 256, "bad\x01key"])
+@pytest.mark.parametrize("key", ["", "x" * 256, "bad\x01key", "two words", "clé"])
 def test_a_malformed_key_is_400(auth_client, key):
     response = post(auth_client, "/api/v1/tasks/", {"title": "a"}, key)
 

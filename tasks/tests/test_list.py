@@ -72,12 +72,25 @@ def test_page_size_parameter_and_second_page(auth_client, user):
     assert third.json()["next"] is None
 
 
-def test_page_size_is_capped_at_100(auth_client, user):
-    TaskFactory.create_batch(105, owner=user)
+def test_page_size_of_100_is_the_most(auth_client, user):
+    TaskFactory.create_batch(101, owner=user)
 
-    body = auth_client.get("/api/v1/tasks/?page_size=1000").json()
+    body = auth_client.get("/api/v1/tasks/?page_size=100").json()
 
     assert len(body["results"]) == 100
+
+
+@pytest.mark.parametrize("page_size", ["0", "101", "-1", "1.5", "x", "", "²"])
+def test_a_page_size_outside_1_to_100_is_400_not_quietly_20(auth_client, page_size):
+    response = auth_client.get("/api/v1/tasks/", {"page_size": page_size})
+
+    assert invalid_fields(response) == {"page_size": ["A whole number from 1 to 100."]}
+
+
+def test_page_size_given_twice_is_400(auth_client):
+    response = auth_client.get("/api/v1/tasks/?page_size=5&page_size=6")
+
+    assert list(invalid_fields(response)) == ["page_size"]
 
 
 def test_page_past_the_end_is_404_json(auth_client, user):
@@ -232,3 +245,23 @@ def test_list_items_are_exactly_what_the_detail_endpoint_shows(
     assert len(listed) == 2
     for item in listed + filtered:
         assert item == auth_client.get(f"/api/v1/tasks/{item['id']}/").json()
+
+
+@pytest.mark.parametrize(
+    "name", ["due_after", "completed", "priority", "has_due", "ordering"]
+)
+def test_an_empty_filter_value_is_400_not_ignored(auth_client, name):
+    response = auth_client.get(f"/api/v1/tasks/?{name}=")
+
+    assert invalid_fields(response) == {
+        name: ["May not be empty; leave it out instead."]
+    }
+
+
+def test_an_empty_search_lists_everything(auth_client, user):
+    TaskFactory(owner=user)
+
+    response = auth_client.get("/api/v1/tasks/?search=")
+
+    assert response.status_code == 200
+    assert response.json()["count"] == 1

@@ -12,12 +12,13 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from todo_project.conditional import ConditionalMixin
+from todo_project.schema import NON_BLANK_TEXT
 from todo_project.transactions import AtomicWritesMixin
 
 from .. import bulk, examples, list_cache
 from ..filters import BooleanFilter, TaskFilter
 from ..idempotency import IdempotentPostMixin
-from ..models import Task
+from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task
 from ..serializers import (
     LIST_FIELDS,
     TaskSerializer,
@@ -37,8 +38,15 @@ from ..serializers import (
         + [
             OpenApiParameter(
                 "tag",
-                str,
-                many=True,
+                {
+                    "type": "array",
+                    "items": {
+                        "type": "string",
+                        "maxLength": TAG_NAME_MAX_LENGTH,
+                        "pattern": NON_BLANK_TEXT,
+                    },
+                    "maxItems": TAGS_PER_TASK,
+                },
                 explode=True,
                 description=TaskFilter.base_filters["tag"].extra["help_text"],
             )
@@ -155,7 +163,7 @@ class TaskViewSet(
         'under "operations", keyed by position, and nothing changes; with '
         '"atomic": false each operation '
         "reports its own status.",
-        request=bulk.BulkSerializer,
+        request=bulk.BulkSchemaSerializer,
         responses={200: bulk.BulkResponseSerializer},
         examples=examples.BULK,
     )

@@ -51,7 +51,7 @@ def test_schema_endpoint_is_open_and_documents_auth_and_errors():
                 (media_type,) = response["content"]
                 assert media_type == "application/problem+json", (where, code)
                 problem = response["content"][media_type]["schema"]["$ref"]
-                expected = "ValidationError" if code == "400" else "Error"
+                expected = "ValidationError" if code in {"400", "409"} else "Error"
                 assert problem == f"#/components/schemas/{expected}", (where, code)
     login = schema["paths"]["/api/v1/auth/login/"]["post"]["responses"]
     assert {"200", "400", "401"} <= set(login)

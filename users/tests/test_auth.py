@@ -52,13 +52,14 @@ def test_register_then_login_with_the_new_account(api_client):
 
 
 @pytest.mark.parametrize("username", ["alice", "ALICE", "Alice"])
-def test_register_duplicate_username_is_400_whatever_its_case(api_client, username):
+def test_register_duplicate_username_is_409_whatever_its_case(api_client, username):
     UserFactory(username="alice")
 
     response = register(api_client, username=username, email="other@example.com")
 
-    assert response.status_code == 400
-    assert "username" in invalid_fields(response)
+    assert invalid_fields(response, 409) == {
+        "username": ["A user with that username already exists."]
+    }
     assert User.objects.count() == 1
 
 
@@ -69,13 +70,12 @@ def test_database_refuses_usernames_differing_only_in_case():
         User.objects.create_user(username="ALICE", password=PASSWORD)
 
 
-def test_register_duplicate_email_is_400(api_client):
+def test_register_duplicate_email_is_409(api_client):
     UserFactory(email="alice@example.com")
 
     response = register(api_client, email="ALICE@example.com")
 
-    assert response.status_code == 400
-    assert "email" in invalid_fields(response)
+    assert "email" in invalid_fields(response, 409)
 
 
 @pytest.mark.parametrize(

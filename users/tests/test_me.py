@@ -48,13 +48,12 @@ def test_patch_me_ignores_read_only_and_privilege_fields(auth_client, user):
     assert not user.is_staff
 
 
-def test_patch_me_to_a_taken_username_is_400(auth_client, user):
+def test_patch_me_to_a_taken_username_is_409(auth_client, user):
     UserFactory(username="taken")
 
     response = auth_client.patch("/api/v1/users/me/", {"username": "Taken"})
 
-    assert response.status_code == 400
-    assert "username" in invalid_fields(response)
+    assert "username" in invalid_fields(response, 409)
     user.refresh_from_db()
     assert user.username != "Taken"
 
