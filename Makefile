@@ -130,7 +130,11 @@ $(BENCH_INSTALLED): $(INSTALLED) requirements-bench.txt
 	rm -f $(VENV)/.bench-*
 	touch $@
 
-bench: $(BENCH_INSTALLED) ## Load test the production configuration; writes bench/results/latest.md (SOAK=1: 5 min)
+bench: $(BENCH_INSTALLED) ## Load test the production configuration; writes bench/results/latest.md (SOAK=1: 5 min; RESTART_DB=1: scenario A with PostgreSQL restarted midway)
+ifeq ($(RESTART_DB),1)
+	$(BIN)/python bench/restart_db.py
+else
 	command -v wrk >/dev/null || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wrk; }
 	$(BIN)/python bench/run.py
+endif

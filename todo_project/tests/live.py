@@ -86,7 +86,9 @@ def call(base, method, path, token=None, body=None, timeout=30):
         status, raw, headers = error.code, error.read(), error.headers
     except OSError:
         return None, None, {}, time.monotonic() - started
-    is_json = headers.get("Content-Type", "").startswith("application/json")
+    is_json = headers.get("Content-Type", "").startswith(
+        ("application/json", "application/problem+json")
+    )
     parsed = json.loads(raw) if is_json else raw.decode(errors="replace")
     return status, parsed, headers, time.monotonic() - started
 

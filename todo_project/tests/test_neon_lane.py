@@ -251,7 +251,12 @@ def test_stopped_database_answers_503_quickly_and_the_app_recovers():
 
     print(f"503 after {seconds:.2f}s; recovered {recovered_after}s after the start")
     assert status == 503
-    assert body == {"detail": "The database is unavailable. Retry shortly."}
+    assert headers["Content-Type"] == "application/problem+json"
+    assert (body["status"], body["code"], body["detail"]) == (
+        503,
+        "database_unavailable",
+        "The database is unavailable. Retry shortly.",
+    )
     assert headers["Retry-After"] == "5"
     assert seconds <= 5 + 0.5  # the connect timeout, and the watchdog's tick
     assert ready[0] == 503 and ready[3] <= 5 + 0.5
