@@ -81,7 +81,7 @@ $(FUZZ_INSTALLED): $(INSTALLED) requirements-fuzz.txt
 	rm -f $(VENV)/.fuzz-*
 	touch $@
 
-fuzz: $(FUZZ_INSTALLED) ## Schemathesis, every check, two peer users, against the production server on PostgreSQL (FUZZ_SECONDS=120)
+fuzz: $(FUZZ_INSTALLED) ## Schemathesis, every check, two peer users, against the production server on PostgreSQL (FUZZ_SECONDS=600: explore longer)
 	$(BIN)/python fuzz/run.py
 
 lint: install ## ruff: lint and format check

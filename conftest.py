@@ -53,7 +53,7 @@ def problem(response) -> dict:
     assert body["request_id"] == response["X-Request-ID"]
     assert {"type", "title", "detail", "code"} <= set(body)
     body.pop("request_id")
-    body.pop("instance", None)
+    assert body.pop("instance") == response.request["PATH_INFO"]
     return body
 
 

@@ -1,10 +1,10 @@
 """POST /api/v1/tasks/bulk/: up to 100 operations on the caller's tasks at once.
 
 Every task named must be the caller's (and not in the trash), or the request is a
-404 and nothing changes. Atomic (the default): one bad operation is a 400 with
-the errors of each bad one under
-"operations", keyed by its position ({"2": {...}}), with nothing changed.
-With "atomic": false each operation stands alone and reports its own status.
+404 and nothing changes. Atomic (the default): one bad operation is a 400 (409
+when every error is a clash with stored data) whose errors name each bad
+operation by position ("operations.2.title"), with nothing changed. With
+"atomic": false each operation stands alone and reports its own status.
 """
 
 from collections.abc import Mapping
@@ -13,9 +13,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import exceptions, serializers
+from rest_framework.settings import api_settings
 
 from todo_project.fields import StrictBooleanField
-from todo_project.problems import field_errors, validation_status
+from todo_project.problems import CONFLICT, field_errors, validation_status
 from todo_project.schema import FieldErrorSerializer
 
 from .models import Task
@@ -114,7 +115,7 @@ def run(
 
     Each operation is checked just before it runs, against the tasks as the
     operations before it left them, and runs in a savepoint: one that breaks a
-    database rule (two deadlines after two updates) is that operation's 400.
+    database rule the checks could not see is that operation's error, not a 500.
     """
     tasks = {task.pk: task for task in _named_tasks(user, operations)}
     results, errors = [], {}
@@ -131,7 +132,7 @@ def run(
                 results.append(_result(op, 404, errors=NOT_FOUND))
                 continue
             except IntegrityError as exc:
-                error = {"non_field_errors": [_rule_broken(exc)]}
+                error = {api_settings.NON_FIELD_ERRORS_KEY: [_rule_broken(exc)]}
         errors[str(position)] = error  # keyed by position, as DRF keys a list's
         results.append(_result(op, 400, errors=error))
     if atomic and errors:
@@ -139,10 +140,14 @@ def run(
     return results
 
 
-def _rule_broken(exc: IntegrityError) -> str:
+def _rule_broken(exc: IntegrityError) -> exceptions.ErrorDetail:
     if "due_at_or_due_date" in str(exc):
-        return "A task has a due time (due_at) or a due date, not both."
-    return "This operation breaks a rule of the data."
+        return exceptions.ErrorDetail(
+            "A task has a due time (due_at) or a due date, not both.", code=CONFLICT
+        )
+    return exceptions.ErrorDetail(
+        "This operation breaks a rule of the data.", code=CONFLICT
+    )
 
 
 def _named_tasks(user, operations: list[dict]) -> list[Task]:

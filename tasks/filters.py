@@ -187,8 +187,10 @@ class TaskFilter(django_filters.FilterSet):
         # sends ?due_after= has a bug worth hearing about. An empty search is
         # still a search for everything.
         valid = super().is_valid()
-        for name in self.filters.keys() - {"search"}:
-            if "" in self.data.getlist(name) and name not in self.form.errors:
+        for name in self.filters:
+            if name == "search" or name in self.form.errors:
+                continue
+            if "" in self.data.getlist(name):
                 self.form.add_error(name, "May not be empty; leave it out instead.")
         return valid and not self.form.errors
 

@@ -120,7 +120,9 @@ def _hostile_query(request: HttpRequest) -> HttpResponse | None:
                     "Null characters are not allowed, nor values over "
                     f"{MAX_QUERY_VALUE_LENGTH} characters."
                 )
-                errors = [{"field": name[:50], "code": "invalid", "message": message}]
+                errors = [
+                    {"field": name[:50], "code": VALIDATION_CODE, "message": message}
+                ]
                 return problem_response(
                     request, 400, summary(errors), code=VALIDATION_CODE, errors=errors
                 )

@@ -110,7 +110,8 @@ def field_errors(detail) -> list[dict]:
 
 def validation_status(errors: list[dict]) -> int:
     """409 when every error is a clash with stored data, else 400."""
-    return 409 if all(e["code"] in CONFLICT_CODES for e in errors) else 400
+    conflict = errors and all(e["code"] in CONFLICT_CODES for e in errors)
+    return 409 if conflict else 400
 
 
 def _field(attr: str | None) -> str | None:
@@ -150,7 +151,8 @@ class ProblemFormatter(ExceptionFormatter):
                 instance=instance,
                 errors=errors,
             )
-        (error,) = error_response.errors
+        # Other errors carry one message (a list or dict detail: its first).
+        error = error_response.errors[0]
         return problem(
             exc.status_code, error.detail, code=error.code, instance=instance
         )

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 
 from tasks.idempotency import KEY_PATTERN
 from todo_project.conditional import ConditionalMixin
+from todo_project.problems import CONTENT_TYPE
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -41,21 +42,23 @@ class FieldErrorSerializer(serializers.Serializer):
 
 
 class ValidationErrorSerializer(ErrorSerializer):
-    """A 400: each invalid input under `errors`; nothing was changed."""
+    """A 400, or a 409 conflict: each input at fault under `errors`; nothing was
+    changed."""
 
     errors = FieldErrorSerializer(  # type: ignore[assignment]
         many=True,
         required=False,
-        help_text='Each invalid input; present when code is "invalid" (a body '
-        'that is not JSON at all is code "parse_error", without errors).',
+        help_text='Each input at fault; present when code is "invalid" or '
+        '"conflict" (a body that is not JSON at all is code "parse_error", '
+        "without errors).",
     )
 
 
-PROBLEM_JSON = "application/problem+json"
-
-
+# What str.strip() (so DRF) takes for whitespace, spelled out: \s differs
+# between Python and the ECMA or Rust regexes clients validate with.
+WHITESPACE = r"\t-\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 # Text with something besides whitespace, and no null character.
-NON_BLANK_TEXT = r"^[^\x00]*[^\s\x00][^\x00]*$"
+NON_BLANK_TEXT = rf"^[^\x00]*[^{WHITESPACE}\x00][^\x00]*$"
 
 
 def _text_rule(field: serializers.CharField) -> dict:
@@ -65,7 +68,6 @@ def _text_rule(field: serializers.CharField) -> dict:
     to state (oneOf [this, maxLength 0])."""
     if field.trim_whitespace and not field.allow_blank:
         return {"pattern": NON_BLANK_TEXT}
-    # drf-spectacular states a blank value apart: oneOf [this, maxLength 0].
     return {"pattern": r"^[^\x00]+$"}
 
 
@@ -105,19 +107,19 @@ class AutoSchema(SpectacularAutoSchema):
                 error,
             )
         conflicts = []
-        if has_body and self.get_request_serializer() is not None:
+        if has_body and getattr(self.view, "write_conflicts", False):
             conflicts.append(
                 "The input clashes with stored data (a name already taken, a "
                 "deadline the task already has): code conflict, with errors."
             )
         if self._idempotent():
             conflicts.append("A request with this Idempotency-Key is running.")
-        if conflicts:
-            errors["409"] = (" Or: ".join(conflicts), invalid)
             errors["422"] = (
                 "This Idempotency-Key was used for another request.",
                 error,
             )
+        if conflicts:
+            errors["409"] = (" Or: ".join(conflicts), invalid)
         if self.view.get_throttles():
             limits = settings.API_RATE_LIMITS
             errors["429"] = (
@@ -211,7 +213,7 @@ class AutoSchema(SpectacularAutoSchema):
             responses.setdefault(
                 code,
                 {
-                    "content": {PROBLEM_JSON: {"schema": schema}},
+                    "content": {CONTENT_TYPE: {"schema": schema}},
                     "description": description,
                 },
             )
@@ -219,7 +221,7 @@ class AutoSchema(SpectacularAutoSchema):
             # Errors a view declares itself are problems too.
             content = response.get("content", {})
             if code >= "400" and "application/json" in content:
-                content[PROBLEM_JSON] = content.pop("application/json")
+                content[CONTENT_TYPE] = content.pop("application/json")
         return responses
 
 

@@ -24,6 +24,7 @@ class RegisterView(generics.CreateAPIView):
     """Create an account. Log in afterwards to get a token."""
 
     serializer_class = RegisterSerializer
+    write_conflicts = True  # a username or email already taken: 409 (the schema)
     # Open by design; a stale token in the header must not block signing up.
     authentication_classes: list[type] = []
     permission_classes = [permissions.AllowAny]
@@ -92,6 +93,7 @@ class MeView(AtomicWritesMixin, generics.RetrieveUpdateAPIView):
 
     serializer_class = UserSerializer
     http_method_names = ["get", "patch", "head", "options"]
+    write_conflicts = True  # a username or email already taken: 409 (the schema)
 
     def get_object(self):
         return self.request.user

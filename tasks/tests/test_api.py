@@ -169,11 +169,18 @@ def test_title_of_exactly_200_and_description_of_1000_characters_are_accepted(
     assert response.status_code == 201
 
 
-def test_title_length_counts_after_trimming(auth_client):
-    response = auth_client.post("/api/v1/tasks/", {"title": "  " + "t" * 200 + "  "})
+def test_title_length_counts_what_is_sent_and_the_title_is_stored_trimmed(
+    auth_client,
+):
+    # As the schema's maxLength says: clients can check it before sending.
+    too_long = auth_client.post("/api/v1/tasks/", {"title": " " + "t" * 200})
+    response = auth_client.post("/api/v1/tasks/", {"title": "  " + "t" * 196 + "  "})
 
+    assert invalid_fields(too_long) == {
+        "title": ["Ensure this field has no more than 200 characters."]
+    }
     assert response.status_code == 201
-    assert Task.objects.get().title == "t" * 200
+    assert Task.objects.get().title == "t" * 196
 
 
 def test_malformed_json_is_400(auth_client):

@@ -4,6 +4,7 @@ import pytest
 
 from conftest import NOT_FOUND, invalid_fields, problem
 from tasks.models import Priority, Task
+from tasks.serializers import TaskSerializer
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 
@@ -212,3 +213,33 @@ def test_updates_that_together_break_a_rule_are_409_not_500(auth_client, user, a
     else:
         assert [r["status"] for r in response.json()["results"]] == [200, 409]
         assert task.due_at is not None and task.due_date is None
+
+
+@pytest.mark.parametrize("atomic", [True, False])
+def test_a_database_rule_the_checks_missed_is_that_operations_409(
+    auth_client, user, monkeypatch, atomic
+):
+    # As if a concurrent write slipped past the serializer's check: the
+    # database's constraint refuses the row.
+    monkeypatch.setattr(TaskSerializer, "validate", lambda self, attrs: attrs)
+    task = TaskFactory(owner=user, due_at=None, due_date=None)
+    both = {"due_at": "2026-12-01T09:00:00Z", "due_date": "2026-12-02"}
+
+    response = bulk(
+        auth_client,
+        [
+            {"op": "create", "data": {"title": "kept?"}},
+            {"op": "update", "id": task.pk, "data": both},
+        ],
+        atomic=atomic,
+    )
+
+    rule = "A task has a due time (due_at) or a due date, not both."
+    if atomic:
+        assert invalid_fields(response, 409) == {"operations.1": [rule]}
+        assert user.tasks.count() == 1
+    else:
+        assert [r["status"] for r in response.json()["results"]] == [201, 409]
+        assert response.json()["results"][1]["errors"] == [
+            {"field": None, "code": "conflict", "message": rule}
+        ]

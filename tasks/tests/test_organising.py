@@ -56,6 +56,8 @@ def test_priority_and_deadlines_round_trip(auth_client):
         ({"tags": "work"}, "tags"),
         ({"tags": [""]}, "tags"),
         ({"tags": ["x" * 51]}, "tags"),
+        ({"tags": [" " + "x" * 50]}, "tags"),  # lengths count what is sent
+        ({"title": "x" * 200 + " "}, "title"),
         ({"tags": [f"t{n}" for n in range(21)]}, "tags"),
         ({"tags": [7]}, "tags"),
     ],
@@ -280,7 +282,7 @@ def test_tag_filters_that_could_never_match_are_400(auth_client, query):
     assert list(invalid_fields(response)) == ["tag"]
 
 
-def test_a_tag_name_taken_between_check_and_save_is_400(auth_client, user, rf):
+def test_a_tag_name_taken_between_check_and_save_is_409(auth_client, user, rf):
     from rest_framework.exceptions import ValidationError
 
     from tasks.serializers import TagSerializer
@@ -292,6 +294,7 @@ def test_a_tag_name_taken_between_check_and_save_is_400(auth_client, user, rf):
     assert serializer.is_valid()
     Tag.objects.create(owner=user, name="DUP")  # a concurrent request wins
 
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError) as raised:
         _save_tag(serializer, owner=user)
+    assert raised.value.get_codes() == {"name": ["unique"]}  # a 409 conflict
     assert user.tags.count() == 1

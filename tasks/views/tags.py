@@ -10,6 +10,7 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, viewsets
 from rest_framework.serializers import BaseSerializer
 
+from todo_project.problems import UNIQUE
 from todo_project.transactions import AtomicWritesMixin
 
 from .. import examples, list_cache
@@ -35,6 +36,7 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
     queryset = Tag.objects.none()
     serializer_class = TagSerializer
+    write_conflicts = True  # a name already taken: 409 (the schema)
     pagination_class = None  # a user has a handful of tags, not pages of them
 
     def get_queryset(self):
@@ -59,11 +61,11 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
 def _save_tag(serializer: BaseSerializer, **fields) -> Tag:
     # The serializer checks the name first; a concurrent request may still take
-    # it in between, and the unique constraint then decides: 400, not 500.
+    # it in between, and the unique constraint then decides: 409, not 500.
     try:
         with transaction.atomic():
             return serializer.save(**fields)
     except IntegrityError:
         raise serializers.ValidationError(
-            {"name": ["You already have a tag with this name."]}
+            {"name": ["You already have a tag with this name."]}, code=UNIQUE
         ) from None

@@ -67,6 +67,7 @@ class TaskViewSet(
     """The caller's tasks; another user's task answers 404, like a missing one."""
 
     etag_actions = ConditionalMixin.etag_actions | {"complete", "reopen", "restore"}
+    write_conflicts = True  # a deadline the task already has: 409 (the schema)
 
     # Closed by default: every row reaches a client through get_queryset() below.
     queryset = Task.objects.none()
@@ -159,10 +160,10 @@ class TaskViewSet(
         description="Operations: create (data), update (id, data: only the fields "
         "sent change), complete, reopen, delete (id). Every id must be one of your "
         "tasks outside the trash, or the answer is 404 and nothing changes. Atomic "
-        "by default: one invalid operation is a 400 with each invalid one's errors "
-        'under "operations", keyed by position, and nothing changes; with '
-        '"atomic": false each operation '
-        "reports its own status.",
+        "by default: one invalid operation is a 400 (409 when every error is a "
+        "clash with stored data) naming each bad one by position "
+        '("operations.2.title"), and nothing changes; with "atomic": false each '
+        "operation reports its own status.",
         request=bulk.BulkSchemaSerializer,
         responses={200: bulk.BulkResponseSerializer},
         examples=examples.BULK,

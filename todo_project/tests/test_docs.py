@@ -1,7 +1,11 @@
+import re
+
 import pytest
 import yaml
 from django.core.management import call_command
 from rest_framework.test import APIClient
+
+from todo_project.schema import NON_BLANK_TEXT, WHITESPACE
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +95,15 @@ def test_the_new_task_endpoints_show_examples():
     assert create["responses"]["201"]["content"]["application/json"]["examples"]
     assert bulk["requestBody"]["content"]["application/json"]["examples"]
     assert export["responses"]["200"]["content"]["application/json"]["examples"]
+
+
+def test_the_schemas_whitespace_is_what_drf_trims():
+    # Clients check patterns with ECMA or Rust regexes, whose \s differs from
+    # Python's; the class is spelled out and must match str.strip() exactly.
+    whitespace = re.compile(f"[{WHITESPACE}]")
+
+    for code in range(0x110000):
+        char = chr(code)
+        assert char.isspace() == bool(whitespace.fullmatch(char)), hex(code)
+    assert not re.match(NON_BLANK_TEXT, "\x1f\u3000 ")
+    assert re.match(NON_BLANK_TEXT, " a ")

@@ -70,6 +70,23 @@ def test_database_refuses_usernames_differing_only_in_case():
         User.objects.create_user(username="ALICE", password=PASSWORD)
 
 
+def test_a_clash_with_other_mistakes_is_400_naming_them_all(api_client):
+    UserFactory(username="alice")
+
+    response = register(api_client, username="alice", email="not-an-email")
+
+    assert response.status_code == 400
+    body = problem(response)
+    assert (body["code"], body["type"]) == (
+        "invalid",
+        "urn:todo:problem:validation-error",
+    )
+    assert {(e["field"], e["code"]) for e in body["errors"]} == {
+        ("username", "unique"),
+        ("email", "invalid"),
+    }
+
+
 def test_register_duplicate_email_is_409(api_client):
     UserFactory(email="alice@example.com")
 
