@@ -1,3 +1,6 @@
+import logging
+
+from django.core.exceptions import SuspiciousOperation
 from drf_standardized_errors.handler import ExceptionHandler
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -5,6 +8,12 @@ from rest_framework.response import Response
 from .middleware import is_outage
 from .problems import CONTENT_TYPE
 from .ratelimit import AnonRateLimit
+
+
+class BadRequest(exceptions.APIException):
+    status_code = 400
+    default_detail = "Bad request."
+    default_code = "bad_request"
 
 
 class ServerError(exceptions.APIException):
@@ -26,6 +35,11 @@ class ProblemExceptionHandler(ExceptionHandler):
         # query.") names internals and differs between a malformed and a
         # missing id.
         exc = super().convert_known_exceptions(exc)
+        if isinstance(exc, SuspiciousOperation):
+            # Django answers these 400 and logs them as security events; so
+            # here, rather than a 500.
+            logging.getLogger(f"django.security.{type(exc).__name__}").error(str(exc))
+            return BadRequest()
         if isinstance(
             exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed
         ):

@@ -1,6 +1,7 @@
 """Every error under /api/ is an RFC 9457 problem, whatever raised it."""
 
 import pytest
+from django.core.exceptions import SuspiciousFileOperation
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
@@ -157,3 +158,25 @@ def test_every_kind_of_error_is_a_problem(auth_client, user, status, code, send)
     assert body["code"] == code
     assert body["title"]
     assert body["detail"]
+
+
+def test_a_suspicious_operation_in_a_view_is_a_400_problem_logged_as_security(
+    auth_client, monkeypatch, caplog
+):
+    def suspicious(*args, **kwargs):
+        raise SuspiciousFileOperation("path traversal attempt")
+
+    monkeypatch.setattr(TaskViewSet, "list", suspicious)
+
+    response = auth_client.get("/api/v1/tasks/")
+
+    assert problem(response) == {
+        "type": "about:blank",
+        "title": "Bad Request",
+        "status": 400,
+        "detail": "Bad request.",
+        "code": "bad_request",
+    }
+    assert b"path traversal" not in response.content
+    (record,) = [r for r in caplog.records if r.name.startswith("django.security.")]
+    assert record.name == "django.security.SuspiciousFileOperation"
