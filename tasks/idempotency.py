@@ -63,6 +63,7 @@ class IdempotentPostMixin:
     """For an API view whose writes run in a transaction (AtomicWritesMixin)."""
 
     idempotent_posts = True  # for the schema
+    idempotency_key_pattern = KEY_PATTERN
     _claim: IdempotencyKey | None = None
 
     def initial(self, request, *args, **kwargs) -> None:

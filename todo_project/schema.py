@@ -6,7 +6,6 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from tasks.idempotency import KEY_PATTERN
 from todo_project.conditional import ConditionalMixin
 from todo_project.problems import CONTENT_TYPE
 
@@ -162,7 +161,7 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    {"type": "string", "pattern": KEY_PATTERN},
+                    {"type": "string", "pattern": self.view.idempotency_key_pattern},
                     OpenApiParameter.HEADER,
                     description="Any unique string (a UUID) of 1-255 visible ASCII "
                     "characters: "
