@@ -16,7 +16,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
-from .exceptions import ServerError
+from .exceptions import BadRequest, ServerError
 from .middleware import current_exception, database_unavailable
 from .problems import problem_response
 
@@ -51,14 +51,18 @@ def api_not_found(request: Request, path: str = "") -> HttpResponse:
     raise exceptions.NotFound(detail)
 
 
-def _problem_or_default(status: int, detail: str, code: str, default):
+def _problem_or_default(error: type[exceptions.APIException], default):
+    """A view answering `error` as a problem under /api/, `default` elsewhere:
+    the same status, detail and code a DRF view would give."""
+    status, detail, code = error.status_code, error.default_detail, error.default_code
+
     def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
         # A database outage outside any view (in middleware) is a 503 too.
         unavailable = database_unavailable(request, current_exception())
         if unavailable is not None:
             return unavailable
         if _is_api(request):
-            return problem_response(request, status, detail, code=code)
+            return problem_response(request, status, str(detail), code=code)
         if exception is None:
             return default(request)
         return default(request, exception)
@@ -67,15 +71,9 @@ def _problem_or_default(status: int, detail: str, code: str, default):
 
 
 # Django calls these outside DEBUG for errors that escape a view.
-bad_request = _problem_or_default(
-    400, "Bad request.", "bad_request", defaults.bad_request
-)
+bad_request = _problem_or_default(BadRequest, defaults.bad_request)
 permission_denied = _problem_or_default(
-    403, "Permission denied.", "permission_denied", defaults.permission_denied
+    exceptions.PermissionDenied, defaults.permission_denied
 )
-page_not_found = _problem_or_default(
-    404, "Not found.", "not_found", defaults.page_not_found
-)
-server_error = _problem_or_default(
-    500, ServerError.default_detail, "server_error", defaults.server_error
-)
+page_not_found = _problem_or_default(exceptions.NotFound, defaults.page_not_found)
+server_error = _problem_or_default(ServerError, defaults.server_error)
