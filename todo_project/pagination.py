@@ -4,6 +4,8 @@ from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
+from .compiled_queries import BoundQuery
+
 _TOTAL = "_pagination_total"
 MAX_OFFSET = 2**53
 
@@ -18,6 +20,11 @@ class CountingPaginator(Paginator):
     is out of range, as it would be with a separate count.
     """
 
+    @staticmethod
+    def counted(queryset: QuerySet) -> QuerySet:
+        """The queryset with each row carrying the total, as page() reads it."""
+        return queryset.annotate(**{_TOTAL: Window(Count("*"))})
+
     def page(self, number):
         if (
             "count" in self.__dict__
@@ -27,8 +34,11 @@ class CountingPaginator(Paginator):
             return super().page(number)
         number = self.validate_number_format(number)
         bottom = (number - 1) * self.per_page
-        query = self.object_list.annotate(**{_TOTAL: Window(Count("*"))})
-        rows = list(query[bottom : bottom + self.per_page])
+        if isinstance(self.object_list, BoundQuery):  # compiled from counted()
+            rows = self.object_list.rows(bottom, self.per_page)
+        else:
+            query = self.counted(self.object_list)
+            rows = list(query[bottom : bottom + self.per_page])
         if not rows and (number > 1 or not self.allow_empty_first_page):
             raise EmptyPage(self.error_messages["no_results"])
         total = 0
@@ -42,6 +52,8 @@ class CountingPaginator(Paginator):
     def _countable(self) -> bool:
         # A window counts rows before DISTINCT and cannot annotate a UNION;
         # orphans would need the count before choosing the page's size.
+        if isinstance(self.object_list, BoundQuery):
+            return not self.orphans
         if not isinstance(self.object_list, QuerySet) or self.orphans:
             return False
         query = self.object_list.query
