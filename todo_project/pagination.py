@@ -4,7 +4,7 @@ from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from .compiled_queries import BoundQuery
+from .compiled_queries import BoundQuery, CompiledQuery
 
 _TOTAL = "_pagination_total"
 MAX_OFFSET = 2**53
@@ -25,8 +25,17 @@ class CountingPaginator(Paginator):
         """The queryset with each row carrying the total, as page() reads it."""
         return queryset.annotate(**{_TOTAL: Window(Count("*"))})
 
+    @classmethod
+    def compile(cls, queryset: QuerySet) -> CompiledQuery:
+        """The queryset compiled (see compiled_queries), to be paged from a
+        BoundQuery of it: its rows carry the total as page() reads it."""
+        return CompiledQuery(cls.counted(queryset))
+
     def page(self, number):
-        if (
+        # A BoundQuery (from compile()) can only be paged here; a queryset
+        # falls back to Django's paging when this one cannot count it.
+        compiled = isinstance(self.object_list, BoundQuery)
+        if not compiled and (
             "count" in self.__dict__
             or not settings.API_OPTIMIZATIONS
             or not self._countable()
@@ -34,7 +43,7 @@ class CountingPaginator(Paginator):
             return super().page(number)
         number = self.validate_number_format(number)
         bottom = (number - 1) * self.per_page
-        if isinstance(self.object_list, BoundQuery):  # compiled from counted()
+        if compiled:
             rows = self.object_list.rows(bottom, self.per_page)
         else:
             query = self.counted(self.object_list)
@@ -52,8 +61,6 @@ class CountingPaginator(Paginator):
     def _countable(self) -> bool:
         # A window counts rows before DISTINCT and cannot annotate a UNION;
         # orphans would need the count before choosing the page's size.
-        if isinstance(self.object_list, BoundQuery):
-            return not self.orphans
         if not isinstance(self.object_list, QuerySet) or self.orphans:
             return False
         query = self.object_list.query

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import invalid_fields
+from conftest import invalid_fields, problem
 from tasks.models import Tag, Task
 from tasks.tests.factories import TaskFactory
 from tasks.views import tasks as task_views
@@ -63,6 +63,7 @@ def varied_tasks(owner, count: int = 12) -> None:
             completed=n % 3 == 0,
             priority=n % 4,
             due_at=now + timedelta(days=n) if n % 2 else None,
+            due_date=(now + timedelta(days=n)).date() if n % 4 == 2 else None,
         )
         task.tags.set(tags[: n % 3])
     TaskFactory(owner=owner, title="in the trash").move_to_trash()
@@ -115,14 +116,61 @@ def test_a_compiled_list_is_one_query(
     assert len(statements) == 3, statements
 
 
-def test_a_compiled_list_past_its_last_page_is_404(auth_client, user, compiled_runs):
+def test_a_compiled_list_past_its_last_page_is_404_as_the_orm_answers(
+    auth_client, user, compiled_runs
+):
     varied_tasks(user)
-    auth_client.get("/api/v1/tasks/?completed=false&page_size=2")
+    path = "/api/v1/tasks/?completed=false&page_size=2"
+    built = auth_client.get(f"{path}&page=9")  # a 404 compiles nothing
+    auth_client.get(path)  # compiles
 
-    response = auth_client.get("/api/v1/tasks/?completed=false&page_size=2&page=9")
+    compiled = auth_client.get(f"{path}&page=9")
 
-    assert response.status_code == 404
     assert compiled_runs == [user.pk]
+    assert built.status_code == compiled.status_code == 404
+    assert problem(compiled) == problem(built)
+
+
+def test_a_bad_page_size_is_400_with_or_without_compiled_sql(
+    auth_client, user, compiled_runs
+):
+    varied_tasks(user)
+    auth_client.get("/api/v1/tasks/?completed=false")  # compiles
+
+    response = auth_client.get("/api/v1/tasks/?completed=false&page_size=0")
+
+    assert list(invalid_fields(response)) == ["page_size"]
+
+
+def test_the_order_of_the_parameters_makes_no_new_entry(
+    auth_client, user, compiled_runs
+):
+    varied_tasks(user)
+
+    first = auth_client.get("/api/v1/tasks/?completed=false&ordering=title")
+    second = auth_client.get("/api/v1/tasks/?ordering=title&completed=false")
+
+    assert first.json() == second.json()
+    assert compiled_runs == [user.pk]
+    assert len(task_views._compiled_lists) == 1
+
+
+def test_a_filter_that_cannot_be_compiled_is_logged_and_served(
+    auth_client, user, compiled_runs, monkeypatch, caplog
+):
+    # As if `search` (free text) were listed among the compiled filters.
+    monkeypatch.setattr(
+        task_views, "COMPILED_FILTERS", task_views.COMPILED_FILTERS | {"search"}
+    )
+    varied_tasks(user)
+
+    for _ in range(2):
+        response = auth_client.get("/api/v1/tasks/?search=task")
+        assert response.status_code == 200
+        assert response.json()["count"] == 12
+
+    assert compiled_runs == []
+    assert "Could not compile the task list" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -136,6 +184,7 @@ def test_a_compiled_list_past_its_last_page_is_404(auth_client, user, compiled_r
         "completed=false&search=task",
         "page=last",
         "format=json",
+        "completed=true&completed=false",
     ],
 )
 def test_lists_with_per_request_values_are_never_compiled(
@@ -147,7 +196,7 @@ def test_lists_with_per_request_values_are_never_compiled(
         assert auth_client.get(f"/api/v1/tasks/?{query}").status_code == 200
 
     assert compiled_runs == []
-    assert task_views._compiled_lists.get(()) is None
+    assert len(task_views._compiled_lists) == 0
 
 
 def test_invalid_filters_are_not_compiled_and_stay_400(auth_client, compiled_runs):
@@ -170,13 +219,24 @@ def test_nothing_is_compiled_with_the_optimisations_off(
     assert compiled_runs == []
 
 
-def test_only_a_query_scoped_to_the_stand_in_owner_compiles():
+def test_only_a_query_scoped_to_the_stand_in_owner_with_closed_values_compiles(
+    user,
+):
+    own = Task.objects.filter(owner_id=STAND_IN_ID)
     with pytest.raises(ValueError, match="stand-in"):
         CompiledQuery(Task.objects.values("id"))
     with pytest.raises(ValueError, match="unsliced"):
-        CompiledQuery(Task.objects.filter(owner_id=STAND_IN_ID).values("id")[:5])
+        CompiledQuery(own.values("id")[:5])
     with pytest.raises(ValueError, match="unsliced"):
-        CompiledQuery(Task.objects.filter(owner_id=STAND_IN_ID))
+        CompiledQuery(own)
+    with pytest.raises(ValueError, match="unsliced"):
+        CompiledQuery(own.values("title").distinct())
+    with pytest.raises(ValueError, match="booleans and integers"):
+        CompiledQuery(own.filter(title="free text").values("id"))
+    with pytest.raises(ValueError, match="booleans and integers"):
+        CompiledQuery(own.filter(due_by__lt=timezone.now()).values("id"))
 
-    compiled = CompiledQuery(Task.objects.filter(owner_id=STAND_IN_ID).values("id"))
-    assert compiled.bind(1).rows(offset=0, limit=5) == []
+    task = TaskFactory(owner=user, priority=2)
+    compiled = CompiledQuery(own.filter(priority=2, completed=False).values("id"))
+    assert compiled.rows(user.pk, offset=0, limit=5) == [{"id": task.id}]
+    assert compiled.rows(user.pk + 1, offset=0, limit=5) == []
