@@ -70,7 +70,7 @@ class BulkSchemaSerializer(BulkSerializer):
     false. A create takes no id."""
 
     # The request as the schema shows it: each kind of operation with its own
-    # fields. OperationSerializer checks them; todo_project.schema.add_rules
+    # fields. OperationSerializer checks them; tasks.schema.add_rules
     # adds what a serializer cannot state.
 
     operations = PolymorphicProxySerializer(  # type: ignore[assignment]

@@ -410,7 +410,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "todo_project.schema.add_rules",
+        "tasks.schema.add_rules",
     ],
 }
 
