@@ -124,7 +124,8 @@ def failures(run) -> dict[str, int]:
     counts: Counter[str] = Counter()
     with (run.RESULTS / "locust_failures.csv").open() as handle:
         for row in csv.DictReader(handle):
-            status = re.match(r"HTTPError\('(\d{3}) ", row["Error"])
+            # FastHttpUser reports a status as "LocustBadStatusCode(code=503)".
+            status = re.fullmatch(r"LocustBadStatusCode\(code=(\d{3})\)", row["Error"])
             key = status.group(1) if status else row["Error"]
             counts[key] += int(row["Occurrences"])
     return dict(counts)
