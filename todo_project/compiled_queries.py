@@ -82,7 +82,9 @@ class CompiledQuery:
                 # psycopg's own timestamptz loader (C) instead of Django's Python
                 # subclass of it, which sets the connection's time zone on each
                 # value: with both UTC, psycopg's gives the same values. A tenth
-                # of a compiled list's time went to loading its times.
+                # of a compiled list's time went to loading its times. Per cursor,
+                # not per connection: Django reads its own loader's time zone
+                # from the connection's adapters when it opens a cursor.
                 cursor.cursor.adapters.register_loader(
                     "timestamptz", _timestamptz_loader()
                 )
@@ -122,7 +124,9 @@ class BoundQuery:
 
 
 class CompiledQueries:
-    """Compiled queries by shape, at most `size` of them (the oldest go first)."""
+    """Compiled queries by shape, at most `size` of them: beyond that, the first
+    added is the first dropped, however often it is used (a shape is cheap to
+    compile again)."""
 
     def __init__(self, size: int) -> None:
         self._size = size
