@@ -19,6 +19,7 @@ from typing import cast
 
 from django.conf import settings
 from django.db import connections, models, router, transaction
+from django.db.models import Func, Value
 
 # Days the change feed remembers deletions (`purge_tombstones` forgets older
 # ones): a client that has not synced for longer must sync from scratch.
@@ -49,6 +50,18 @@ class ChangeClockManager(models.Manager):
             )
             cursor.execute(sql, [owner_id])
             return cursor.fetchone()[0]
+
+
+class NextChangeNumber(Func):
+    """The owner's next change number, taken by the statement that writes the
+    change: `ChangeClockManager.advance` inside it (PostgreSQL only; the SQL
+    function comes with migration 0009)."""
+
+    function = "tasks_next_change_seq"
+    output_field = models.BigIntegerField()
+
+    def __init__(self, owner_id: int) -> None:
+        super().__init__(Value(owner_id))
 
 
 class ChangeClock(models.Model):
@@ -172,7 +185,8 @@ class SyncedModel(models.Model):
     """A model a user owns, whose every change the user's change feed shows."""
 
     owner_id: int
-    # The owner's change number of this row's last change.
+    # The owner's change number of this row's last change. With a db_default,
+    # an INSERT returns the value the database gave it (see save()).
     change_seq = models.BigIntegerField(default=0, db_default=0, editable=False)
 
     class Meta:
@@ -180,13 +194,26 @@ class SyncedModel(models.Model):
 
     def save(self, *args, **kwargs) -> None:
         using = kwargs.get("using") or router.db_for_write(type(self), instance=self)
-        with transaction.atomic(using=using, savepoint=False):
-            self.change_seq = ChangeClock.objects.db_manager(using).advance(
-                self.owner_id
-            )
-            if kwargs.get("update_fields") is not None:
-                kwargs["update_fields"] = {*kwargs["update_fields"], "change_seq"}
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "change_seq"}
+        if connections[using].vendor != "postgresql":
+            with transaction.atomic(using=using, savepoint=False):
+                self.change_seq = ChangeClock.objects.db_manager(using).advance(
+                    self.owner_id
+                )
+                super().save(*args, **kwargs)
+            return
+        # The INSERT or UPDATE takes the number itself, and the clock stays
+        # locked until that statement's transaction commits: a save is one
+        # round trip, and needs no transaction of its own.
+        self.change_seq = NextChangeNumber(self.owner_id)
+        try:
             super().save(*args, **kwargs)
+        finally:
+            if not isinstance(self.change_seq, int):
+                # An INSERT returns the number (the field has a db_default);
+                # an UPDATE does not: it is read again if asked for.
+                del self.__dict__["change_seq"]
 
     def touch(self) -> None:
         """Show this row in the change feed again (what it shows changed)."""

@@ -338,6 +338,22 @@ def test_saving_a_tag_without_renaming_it_leaves_its_tasks_alone(user):
     assert Task.objects.get().change_seq > task.change_seq
 
 
+def test_a_saved_row_knows_the_change_number_it_was_given(user):
+    task = Task(owner=user, title="t")
+    task.save()
+    created = task.change_seq
+    assert created == ChangeClock.objects.get(owner=user).seq  # the INSERT's
+
+    task.title = "renamed"
+    task.save()
+    # Read back after an UPDATE (PostgreSQL's UPDATE does not return it).
+    assert task.change_seq == ChangeClock.objects.get(owner=user).seq == created + 1
+    assert Task.objects.get().change_seq == task.change_seq
+
+    task.save(update_fields=["title"])
+    assert task.change_seq == Task.objects.get().change_seq == created + 2
+
+
 def test_an_owner_cannot_change_through_a_bulk_update(user, other_user):
     TaskFactory(owner=user)
 
