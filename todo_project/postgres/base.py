@@ -23,6 +23,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         self.execute_wrappers.insert(0, self._execute_with_deadline)
         # When the server last answered on this connection (time.monotonic()).
         self._answered_at = float("-inf")
+        # Whether the request's next call stands in for a skipped health check.
+        self._unchecked = False
 
     def get_new_connection(self, conn_params):
         # Only establishing a connection is retried: nothing has been sent yet,
@@ -77,8 +79,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # server answered on moments ago (the norm under load) is as fresh as
         # that check would prove, so it is skipped then; an idle one, which a
         # pooler or a suspended compute may have dropped, is still checked.
+        # The request's first call then takes the check's deadline: a server
+        # lost meanwhile is noticed as soon as the check would have noticed it.
         idle = time.monotonic() - self._answered_at
-        if self.connection is not None and idle < settings.DATABASE_HEALTH_CHECK_AFTER:
+        self._unchecked = (
+            self.connection is not None and idle < settings.DATABASE_HEALTH_CHECK_AFTER
+        )
+        if self._unchecked:
             self.health_check_done = True
             return
         super().close_if_health_check_failed()
@@ -102,7 +109,13 @@ class DatabaseWrapper(base.DatabaseWrapper):
         return watchdog.guard(fileno, seconds)
 
     def _execute_with_deadline(self, execute, sql, params, many, context):
-        with self._deadline():
+        seconds = None
+        if self._unchecked:
+            self._unchecked = False
+            seconds = settings.DATABASE_HEALTH_CHECK_TIMEOUT
+            if settings.DATABASE_QUERY_TIMEOUT:
+                seconds = min(seconds, settings.DATABASE_QUERY_TIMEOUT)
+        with self._deadline(seconds):
             result = execute(sql, params, many, context)
         self._answered_at = time.monotonic()
         return result

@@ -104,6 +104,33 @@ def test_a_reused_connection_is_checked_unless_it_answered_just_now(
             assert cursor.fetchone() == (1,)
 
 
+def test_after_a_skipped_check_the_first_call_has_the_checks_deadline(
+    second_connection, settings
+):
+    settings.DATABASE_HEALTH_CHECK_AFTER = 60
+    settings.DATABASE_HEALTH_CHECK_TIMEOUT = 0.5
+    settings.DATABASE_QUERY_TIMEOUT = 3
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+    def a_request(sql: str) -> float:
+        second_connection.health_check_done = False  # a new request begins
+        second_connection.close_if_health_check_failed()  # skipped: answered now
+        started = time.monotonic()
+        with second_connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.execute("SELECT pg_sleep(0.7)")  # not the first: 3 s
+        return time.monotonic() - started
+
+    assert a_request("SELECT 1") >= 0.7
+    # A server that stalls at the request's first call is given up on as the
+    # check would have been.
+    started = time.monotonic()
+    with pytest.raises(OperationalError):
+        a_request("SELECT pg_sleep(5)")
+    assert time.monotonic() - started < 2
+
+
 def test_an_idle_connection_is_checked(second_connection, settings):
     settings.DATABASE_HEALTH_CHECK_AFTER = 1
     with second_connection.cursor() as cursor:

@@ -130,7 +130,7 @@ def test_one_switch_turns_the_api_optimizations_off(optimized):
     assert result.returncode == 0, result.stderr
     if optimized == "true":
         assert json.loads(result.stdout) == [
-            True, True, 0, False,
+            True, True, 1, False,
             "todo_project.renderers.JSONRenderer",
             "todo_project.negotiation.ContentNegotiation",
         ]  # fmt: skip
