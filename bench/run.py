@@ -35,8 +35,7 @@ PORT = int(os.environ.get("BENCH_PORT", "8765"))
 BASE = f"http://127.0.0.1:{PORT}"
 USERS = int(os.environ.get("BENCH_USERS", "1000"))
 TASKS_PER_USER = 100
-# The v suffix changes when seeded data changes shape (v2: tags), so that a
-# database seeded before is seeded again rather than measured as it was.
+# The bench's users (deleted and seeded again by every run).
 PREFIX = f"bench{USERS}v2"
 SOAK = os.environ.get("SOAK") == "1"
 WARMUP_SECONDS = 5
@@ -75,7 +74,12 @@ def manage(*args: str, timeout: int = 900) -> str:
 
 
 def prepare_database() -> Path:
-    """Create, migrate and seed the bench database once; write one token per user."""
+    """Create and migrate the bench database, seed it afresh, and write one
+    token per user.
+
+    Every run measures the same data: the bench's users from an earlier run,
+    with the tasks its writes added, completed and trashed, are deleted first.
+    """
     name = DATABASE_URL.rsplit("/", 1)[1].split("?")[0]
     admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
     exists = subprocess.run(
@@ -95,29 +99,31 @@ def prepare_database() -> Path:
         )
     manage("migrate", "--noinput", "-v", "0")
     prefix = PREFIX
-    seeded = manage("shell", "--no-imports", "-c", seeded_count_code(prefix)).strip()
-    if int(seeded or 0) < USERS:
-        log(f"seeding {USERS} users x {TASKS_PER_USER} tasks")
-        log(
-            manage(
-                "seed_tasks",
-                f"--users={USERS}",
-                f"--tasks-per-user={TASKS_PER_USER}",
-                "--seed=1",
-                f"--prefix={prefix}",
-            )
-            .strip()
-            .splitlines()[-1]
+    deleted = manage("shell", "--no-imports", "-c", delete_users_code(prefix)).strip()
+    if deleted != "0":
+        log(f"deleted {deleted} users of an earlier run, with their tasks")
+    log(f"seeding {USERS} users x {TASKS_PER_USER} tasks")
+    log(
+        manage(
+            "seed_tasks",
+            f"--users={USERS}",
+            f"--tasks-per-user={TASKS_PER_USER}",
+            "--seed=1",
+            f"--prefix={prefix}",
         )
+        .strip()
+        .splitlines()[-1]
+    )
     tokens = RESULTS / "tokens.txt"
     manage("shell", "--no-imports", "-c", token_code(prefix, tokens))
     return tokens
 
 
-def seeded_count_code(prefix: str) -> str:
+def delete_users_code(prefix: str) -> str:
     return (
         "from users.models import User; "
-        f"print(User.objects.filter(username__startswith='{prefix}-').count())"
+        f"print(User.objects.filter(username__startswith='{prefix}-').delete()[1]"
+        ".get('users.User', 0))"
     )
 
 
