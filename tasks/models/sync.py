@@ -212,7 +212,8 @@ class SyncedModel(models.Model):
         finally:
             if not isinstance(self.change_seq, int):
                 # An INSERT returns the number (the field has a db_default);
-                # an UPDATE does not: it is read again if asked for.
+                # an UPDATE does not: the row's number is read if asked for
+                # (this save's, or a later save's of the same row).
                 del self.__dict__["change_seq"]
 
     def touch(self) -> None:

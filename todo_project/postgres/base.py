@@ -81,14 +81,27 @@ class DatabaseWrapper(base.DatabaseWrapper):
         # pooler or a suspended compute may have dropped, is still checked.
         # The request's first call then takes the check's deadline: a server
         # lost meanwhile is noticed as soon as the check would have noticed it.
+        # (Django calls this for every cursor; only the first of a request,
+        # before health_check_done, decides.)
+        # (Both attributes are BaseDatabaseWrapper's; django-stubs lacks them.)
+        enabled = self.health_check_enabled  # type: ignore[attr-defined]
+        done = self.health_check_done  # type: ignore[has-type]
+        if self.connection is None or not enabled or done:
+            return
         idle = time.monotonic() - self._answered_at
-        self._unchecked = (
-            self.connection is not None and idle < settings.DATABASE_HEALTH_CHECK_AFTER
-        )
-        if self._unchecked:
+        if idle < settings.DATABASE_HEALTH_CHECK_AFTER:
             self.health_check_done = True
+            self._unchecked = True
             return
         super().close_if_health_check_failed()
+
+    def close_if_unusable_or_obsolete(self) -> None:
+        self._unchecked = False  # a request's start or end
+        super().close_if_unusable_or_obsolete()
+
+    def close(self) -> None:
+        self._unchecked = False
+        super().close()
 
     def is_usable(self) -> bool:
         # The health check before reusing a connection: a pooler with no server
@@ -112,9 +125,11 @@ class DatabaseWrapper(base.DatabaseWrapper):
         seconds = None
         if self._unchecked:
             self._unchecked = False
-            seconds = settings.DATABASE_HEALTH_CHECK_TIMEOUT
-            if settings.DATABASE_QUERY_TIMEOUT:
-                seconds = min(seconds, settings.DATABASE_QUERY_TIMEOUT)
+            if settings.DATABASE_QUERY_TIMEOUT:  # else calls have no deadline
+                seconds = min(
+                    settings.DATABASE_HEALTH_CHECK_TIMEOUT,
+                    settings.DATABASE_QUERY_TIMEOUT,
+                )
         with self._deadline(seconds):
             result = execute(sql, params, many, context)
         self._answered_at = time.monotonic()

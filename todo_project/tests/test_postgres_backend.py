@@ -114,21 +114,39 @@ def test_after_a_skipped_check_the_first_call_has_the_checks_deadline(
         cursor.execute("SELECT 1")
 
     def a_request(sql: str) -> float:
-        second_connection.health_check_done = False  # a new request begins
-        second_connection.close_if_health_check_failed()  # skipped: answered now
+        second_connection.close_if_unusable_or_obsolete()  # a new request begins
         started = time.monotonic()
-        with second_connection.cursor() as cursor:
-            cursor.execute(sql)
-            cursor.execute("SELECT pg_sleep(0.7)")  # not the first: 3 s
+        # Each query on a cursor of its own, as the ORM makes them: only the
+        # first has the check's deadline, the next ones have 3 s.
+        for statement in (sql, "SELECT pg_sleep(0.7)", "SELECT pg_sleep(0.7)"):
+            with second_connection.cursor() as cursor:
+                cursor.execute(statement)
         return time.monotonic() - started
 
-    assert a_request("SELECT 1") >= 0.7
+    assert a_request("SELECT 1") >= 1.4
     # A server that stalls at the request's first call is given up on as the
     # check would have been.
     started = time.monotonic()
     with pytest.raises(OperationalError):
         a_request("SELECT pg_sleep(5)")
     assert time.monotonic() - started < 2
+
+
+def test_without_a_query_timeout_a_skipped_check_adds_no_deadline(
+    second_connection, settings
+):
+    # As in management commands, whose statements may run long.
+    settings.DATABASE_HEALTH_CHECK_AFTER = 60
+    settings.DATABASE_HEALTH_CHECK_TIMEOUT = 0.5
+    settings.DATABASE_QUERY_TIMEOUT = 0
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    second_connection.close_if_unusable_or_obsolete()
+
+    with second_connection.cursor() as cursor:
+        cursor.execute("SELECT pg_sleep(0.8)")
+        cursor.execute("SELECT 1")
+        assert cursor.fetchone() == (1,)
 
 
 def test_an_idle_connection_is_checked(second_connection, settings):
