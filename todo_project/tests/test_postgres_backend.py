@@ -104,14 +104,19 @@ def test_a_reused_connection_is_checked_unless_it_answered_just_now(
             assert cursor.fetchone() == (1,)
 
 
+def answered_just_now(connection, settings, query_timeout: float) -> None:
+    """A connection whose next request skips its check (deadline 0.5 s)."""
+    settings.DATABASE_HEALTH_CHECK_AFTER = 60
+    settings.DATABASE_HEALTH_CHECK_TIMEOUT = 0.5
+    settings.DATABASE_QUERY_TIMEOUT = query_timeout
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
 def test_after_a_skipped_check_the_first_call_has_the_checks_deadline(
     second_connection, settings
 ):
-    settings.DATABASE_HEALTH_CHECK_AFTER = 60
-    settings.DATABASE_HEALTH_CHECK_TIMEOUT = 0.5
-    settings.DATABASE_QUERY_TIMEOUT = 3
-    with second_connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    answered_just_now(second_connection, settings, query_timeout=3)
 
     def a_request(sql: str) -> float:
         second_connection.close_if_unusable_or_obsolete()  # a new request begins
@@ -136,11 +141,7 @@ def test_without_a_query_timeout_a_skipped_check_adds_no_deadline(
     second_connection, settings
 ):
     # As in management commands, whose statements may run long.
-    settings.DATABASE_HEALTH_CHECK_AFTER = 60
-    settings.DATABASE_HEALTH_CHECK_TIMEOUT = 0.5
-    settings.DATABASE_QUERY_TIMEOUT = 0
-    with second_connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
+    answered_just_now(second_connection, settings, query_timeout=0)
     second_connection.close_if_unusable_or_obsolete()
 
     with second_connection.cursor() as cursor:
