@@ -1,4 +1,5 @@
 import copy
+import datetime
 from collections.abc import Iterable
 
 from django.db.models import Value
@@ -190,6 +191,7 @@ LIST_FIELDS = [name for name in TaskSerializer.Meta.fields if name != "tags"] + 
     "tag_names"
 ]
 _DATETIME = serializers.DateTimeField()
+_PRIORITY_LABELS = dict(Priority.choices)  # what Priority(value).label gives
 _TIMESTAMPS = ("completed_at", "due_at", "created_at", "updated_at")
 
 
@@ -204,6 +206,8 @@ def task_rows(rows: Iterable[dict]) -> list[dict]:
     # DateTimeField.to_representation, inlined for its usual case: an aware
     # time, shown in the current time zone in ISO 8601 with Z for UTC.
     inline = zone is not None and api_settings.DATETIME_FORMAT == ISO_8601
+    # Shown in UTC, a time the database gave in UTC needs no conversion.
+    utc = inline and getattr(zone, "key", None) == "UTC"
     result = []
     for values in rows:
         row = dict(values)
@@ -211,12 +215,14 @@ def task_rows(rows: Iterable[dict]) -> list[dict]:
             value = row[name]
             if value is None:
                 continue
-            if inline and value.tzinfo is not None:
+            if utc and value.tzinfo is datetime.UTC:
+                row[name] = value.isoformat()[:-6] + "Z"
+            elif inline and value.tzinfo is not None:
                 text = value.astimezone(zone).isoformat()
                 row[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
             else:
                 row[name] = _DATETIME.to_representation(value)
-        row["priority"] = Priority(row["priority"]).label
+        row["priority"] = _PRIORITY_LABELS[row["priority"]]
         if row["due_date"] is not None:
             row["due_date"] = row["due_date"].isoformat()
         row["tags"] = sorted(row.pop("tag_names") or [], key=str.lower)
