@@ -2,6 +2,7 @@ import copy
 import datetime
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -148,11 +149,16 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
 
     def create(self, validated_data: dict) -> Task:
         names = validated_data.pop("tag_names", None)
-        task = super().create(validated_data)
-        if names:
-            self._set_tags(task, names)
-        else:
+        if not names:
+            # One row (on PostgreSQL one statement): no transaction needed.
+            task = super().create(validated_data)
             task.tag_names = []  # a new task has none: no query to find out
+            return task
+        # The task and its tags commit together, whether or not the caller
+        # opened a transaction (the API's plain create does not).
+        with transaction.atomic(savepoint=False):
+            task = super().create(validated_data)
+            self._set_tags(task, names)
         return task
 
     def update(self, instance: Task, validated_data: dict) -> Task:

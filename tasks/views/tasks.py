@@ -1,11 +1,9 @@
 """The caller's tasks: list, create, change, complete, bulk."""
 
 import logging
-from contextlib import nullcontext
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
 from drf_spectacular.utils import (
     OpenApiParameter,
     extend_schema,
@@ -175,8 +173,8 @@ class TaskViewSet(
     def needs_transaction(self, request) -> bool:
         # A create writes one row, and on PostgreSQL in one statement that also
         # takes its change number (SyncedModel.save); with tags it makes its own
-        # transaction (perform_create). An Idempotency-Key's claim and stored
-        # answer must commit with the task, so a keyed create runs in one.
+        # transaction (TaskSerializer.create). An Idempotency-Key's claim and
+        # stored answer must commit with the task, so a keyed create runs in one.
         if (
             self.action_map.get(request.method.lower()) == "create"
             and settings.API_OPTIMIZATIONS
@@ -185,14 +183,7 @@ class TaskViewSet(
         return super().needs_transaction(request)
 
     def perform_create(self, serializer: BaseSerializer) -> None:
-        # The task and its tags commit together (within the request's
-        # transaction, when it has one).
-        with (
-            transaction.atomic(savepoint=False)
-            if serializer.validated_data.get("tag_names")
-            else nullcontext()
-        ):
-            serializer.save(owner=self.request.user)
+        serializer.save(owner=self.request.user)
         list_cache.changed(self.request.user.pk)
 
     def perform_update(self, serializer: BaseSerializer) -> None:

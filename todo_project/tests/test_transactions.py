@@ -23,11 +23,18 @@ def in_transaction_per_query(send) -> list[bool]:
 def statements_on_tasks(send) -> list[tuple[str, bool]]:
     """Each statement on the tasks app's tables, and whether it ran in a
     transaction."""
-    seen: list[tuple[str, bool]] = []
+    return [(sql, block is not None) for sql, block in transactions_on_tasks(send)]
+
+
+def transactions_on_tasks(send) -> list[tuple[str, object]]:
+    """Each statement on the tasks app's tables, and the outermost atomic block
+    it ran in (None outside one): one block, one transaction."""
+    seen: list[tuple[str, object]] = []
 
     def record(execute, sql, params, many, context):
         if "tasks_" in sql:
-            seen.append((sql, connection.in_atomic_block))
+            blocks = connection.atomic_blocks
+            seen.append((sql, blocks[0] if blocks else None))
         return execute(sql, params, many, context)
 
     with connection.execute_wrapper(record):
@@ -77,12 +84,13 @@ def test_a_create_of_more_than_one_statement_runs_in_one_transaction(
     auth_client, body, headers
 ):
     # (The token is read before, outside: a read.)
-    seen = statements_on_tasks(
+    seen = transactions_on_tasks(
         lambda: auth_client.post("/api/v1/tasks/", body, format="json", **headers)
     )
 
     assert len(seen) >= 2
-    assert all(atomic for _, atomic in seen)
+    assert all(block is not None for _, block in seen)
+    assert len({id(block) for _, block in seen}) == 1  # the same one throughout
 
 
 def test_a_plain_create_is_one_statement_on_postgresql(auth_client):
