@@ -150,12 +150,12 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     def create(self, validated_data: dict) -> Task:
         names = validated_data.pop("tag_names", None)
         if not names:
-            # One row (on PostgreSQL one statement): no transaction needed.
+            # One row: its save takes the transaction it needs, if any.
             task = super().create(validated_data)
             task.tag_names = []  # a new task has none: no query to find out
             return task
         # The task and its tags commit together, whether or not the caller
-        # opened a transaction (the API's plain create does not).
+        # opened a transaction.
         with transaction.atomic(savepoint=False):
             task = super().create(validated_data)
             self._set_tags(task, names)

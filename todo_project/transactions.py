@@ -15,9 +15,10 @@ class AtomicWritesMixin:
     A read made inside a transaction that is already open (a test's) takes a
     savepoint, as ATOMIC_REQUESTS would: DRF marks the innermost transaction
     for rollback when it answers an error, which must be the view's own.
-    With API_OPTIMIZATIONS off, reads take a transaction too. A view whose
-    write is a single statement, atomic by itself, can say so in
-    needs_transaction() and save the BEGIN and COMMIT round trips.
+    With API_OPTIMIZATIONS off, reads take a transaction too.
+
+    A write that is a single statement still takes one: an error after the
+    statement (building the answer, say) must undo it too.
     """
 
     @classmethod
@@ -26,12 +27,11 @@ class AtomicWritesMixin:
         return transaction.non_atomic_requests(view)
 
     def dispatch(self, request, *args, **kwargs):
-        if not connection.in_atomic_block and not self.needs_transaction(request):
+        if (
+            request.method in SAFE_METHODS
+            and settings.API_OPTIMIZATIONS
+            and not connection.in_atomic_block
+        ):
             return super().dispatch(request, *args, **kwargs)
         with transaction.atomic():
             return super().dispatch(request, *args, **kwargs)
-
-    def needs_transaction(self, request) -> bool:
-        """Whether the request runs in a transaction: every write does, unless
-        a view knows its write to be atomic by itself."""
-        return request.method not in SAFE_METHODS or not settings.API_OPTIMIZATIONS

@@ -23,7 +23,6 @@ from todo_project.transactions import AtomicWritesMixin
 
 from .. import bulk, examples, list_cache
 from ..filters import BooleanFilter, TaskFilter
-from ..idempotency import HEADER as IDEMPOTENCY_HEADER
 from ..idempotency import IdempotentPostMixin
 from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task
 from ..serializers import (
@@ -169,18 +168,6 @@ class TaskViewSet(
         if not self.request.query_params:
             return queryset
         return super().filter_queryset(queryset)
-
-    def needs_transaction(self, request) -> bool:
-        # A create writes one row, and on PostgreSQL in one statement that also
-        # takes its change number (SyncedModel.save); with tags it makes its own
-        # transaction (TaskSerializer.create). An Idempotency-Key's claim and
-        # stored answer must commit with the task, so a keyed create runs in one.
-        if (
-            self.action_map.get(request.method.lower()) == "create"
-            and settings.API_OPTIMIZATIONS
-        ):
-            return IDEMPOTENCY_HEADER in request.META
-        return super().needs_transaction(request)
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.save(owner=self.request.user)

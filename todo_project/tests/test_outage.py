@@ -85,6 +85,7 @@ def test_only_outages_are_answered_503(sqlstate, status):
     assert answer_to(postgres_error(sqlstate)) == status
 
 
+@pytest.mark.django_db(transaction=True)  # as in production: no test transaction
 def test_a_failed_request_writes_nothing(auth_client, monkeypatch):
     from tasks.models import Task
 
