@@ -133,6 +133,8 @@ def run(
                 continue
             except IntegrityError as exc:
                 error = {api_settings.NON_FIELD_ERRORS_KEY: [_rule_broken(exc)]}
+            except serializers.ValidationError as exc:  # found while saving
+                error = exc.detail
         errors[str(position)] = error  # keyed by position, as DRF keys a list's
         results.append(_result(op, 400, errors=error))
     if atomic and errors:

@@ -16,6 +16,33 @@ TASK = {
     "updated_at": "2026-11-26T09:00:00.000000Z",
 }
 
+DONE = {**TASK, "completed": True, "completed_at": "2026-11-26T17:30:00.000000Z"}
+TRASHED = {**TASK, "deleted_at": "2026-11-27T08:00:00.000000Z"}
+TAG = {
+    "id": 7,
+    "name": "errands",
+    "task_count": 3,
+    "created_at": "2026-11-26T09:00:00.000000Z",
+}
+
+# A response of one task, for every operation that answers one (a list's
+# example is wrapped in its page by drf-spectacular).
+A_TASK = [OpenApiExample("A task", value=TASK, response_only=True)]
+A_COMPLETED_TASK = [OpenApiExample("The task", value=DONE, response_only=True)]
+A_TRASHED_TASK = [
+    OpenApiExample("A task in the trash", value=TRASHED, response_only=True)
+]
+A_TAG = [OpenApiExample("A tag", value=TAG, response_only=True)]
+
+REPLACE = [
+    OpenApiExample(
+        "Every field; what is left out gets its default",
+        value={"title": "Buy oat milk", "completed": False, "tags": ["errands"]},
+        request_only=True,
+    ),
+    *A_TASK,
+]
+
 CREATE = [
     OpenApiExample(
         "An all-day task with tags",
@@ -38,6 +65,7 @@ PATCH = [
         request_only=True,
     ),
     OpenApiExample("Complete it", value={"completed": True}, request_only=True),
+    *A_TASK,
 ]
 
 BULK = [
@@ -68,7 +96,18 @@ BULK = [
     ),
 ]
 
-TAG_RENAME = [OpenApiExample("Rename", value={"name": "Errands"}, request_only=True)]
+TAG_CREATE = [
+    OpenApiExample("A new tag", value={"name": "errands"}, request_only=True),
+    OpenApiExample(
+        "The created tag", value={**TAG, "task_count": 0}, response_only=True
+    ),
+]
+TAG_RENAME = [
+    OpenApiExample("Rename", value={"name": "Errands"}, request_only=True),
+    OpenApiExample(
+        "The renamed tag", value={**TAG, "name": "Errands"}, response_only=True
+    ),
+]
 
 EXPORT = [
     OpenApiExample(

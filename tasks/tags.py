@@ -5,10 +5,31 @@ from django.db.models.functions import Lower
 
 from .models import Tag
 
+# How many tags a client may give an account: the tags list is one unpaginated
+# answer, and every tagged write reads them all. Operators' tools (the admin,
+# import_tasks) are not held to it. Two concurrent requests may pass it by a few.
+TAGS_PER_USER = 500
 
-def tags_named(owner, names: list[str]) -> list[Tag]:
+
+class TooManyTags(Exception):
+    """Creating these tags would take the owner past TAGS_PER_USER."""
+
+
+def check_room(owner, adding: int, existing: int | None = None) -> None:
+    """Raise TooManyTags unless the owner can have `adding` more tags."""
+    if existing is None:
+        existing = Tag.objects.filter(owner=owner).count()
+    if existing + adding > TAGS_PER_USER:
+        raise TooManyTags(
+            f"You have {existing} tags, and an account can have {TAGS_PER_USER}: "
+            "delete some, or use the ones you have."
+        )
+
+
+def tags_named(owner, names: list[str], limited: bool = False) -> list[Tag]:
     """The owner's tags with these names, ignoring case, in the order given;
-    the missing ones are created (spelled as given).
+    the missing ones are created (spelled as given), within TAGS_PER_USER if
+    `limited`.
 
     Names are matched with Python's case folding, which folds every letter
     (SQLite's LOWER, behind the unique constraint there, folds only ASCII).
@@ -18,6 +39,8 @@ def tags_named(owner, names: list[str]) -> list[Tag]:
     tags = _by_key(owner)
     missing = [name for name in names if name.lower() not in tags]
     if missing:
+        if limited:
+            check_room(owner, len(missing), existing=len(tags))
         # A concurrent request may create the same name: the unique constraint
         # keeps one, and reading again finds it.
         Tag.objects.bulk_create(
@@ -38,5 +61,5 @@ def tags_named(owner, names: list[str]) -> list[Tag]:
 
 
 def _by_key(owner) -> dict[str, Tag]:
-    # A user has tens of tags, not thousands: reading them all is one small query.
+    # At most TAGS_PER_USER, through the API: reading them all is one small query.
     return {tag.name.lower(): tag for tag in Tag.objects.filter(owner=owner)}

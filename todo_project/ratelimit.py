@@ -16,6 +16,7 @@ over a limit is 429 with `Retry-After`.
 """
 
 import functools
+import hashlib
 import logging
 import threading
 import time
@@ -196,11 +197,10 @@ class AnonRateLimit(RateLimit):
         return [] if user and user.is_authenticated else [client_ip(request)]
 
 
-class LoginRateLimit(RateLimit):
-    """Login attempts, per client IP and per username tried (password guessing
-    from many addresses still meets the second)."""
-
-    policy = "login"
+class CredentialsRateLimit(RateLimit):
+    """Per client IP and per username given: guessing one user's password, or
+    probing which usernames are taken, from many addresses still meets the
+    second."""
 
     def identities(self, request) -> list[str]:
         identities = [f"ip:{client_ip(request)}"]
@@ -208,17 +208,24 @@ class LoginRateLimit(RateLimit):
             request.data.get("username") if hasattr(request.data, "get") else None
         )
         if isinstance(username, str) and username:
-            identities.append(f"user:{username.strip().lower()[:150]}")
+            # A digest: any text makes a valid key, and Redis holds no username.
+            name = username.strip().lower()[:150].encode()
+            identities.append(
+                f"user:{hashlib.blake2b(name, digest_size=16).hexdigest()}"
+            )
         return identities
 
 
-class RegisterRateLimit(RateLimit):
-    """Account creation, per client IP."""
+class LoginRateLimit(CredentialsRateLimit):
+    """Login attempts."""
+
+    policy = "login"
+
+
+class RegisterRateLimit(CredentialsRateLimit):
+    """Account creation."""
 
     policy = "register"
-
-    def identities(self, request) -> list[str]:
-        return [client_ip(request)]
 
 
 class RateLimitHeadersMiddleware:

@@ -109,7 +109,8 @@ class AutoSchema(SpectacularAutoSchema):
         if has_body and getattr(self.view, "write_conflicts", False):
             conflicts.append(
                 "The input clashes with stored data (a name already taken, a "
-                "deadline the task already has): code conflict, with errors."
+                "deadline the task already has, more tags than an account may "
+                "have): code conflict, with errors."
             )
         if self._idempotent():
             conflicts.append("A request with this Idempotency-Key is running.")
@@ -125,7 +126,7 @@ class AutoSchema(SpectacularAutoSchema):
                 "Over a rate limit: retry after Retry-After seconds. Limits: "
                 f"{limits['user']} per user, {limits['anon']} per IP without a "
                 f"token, {limits['login']} login attempts per IP and per username, "
-                f"{limits['register']} registrations per IP.",
+                f"{limits['register']} registrations per IP and per username.",
                 error,
             )
         if "{" in self.path or getattr(self.view, "action", None) == "bulk":

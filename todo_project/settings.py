@@ -335,7 +335,7 @@ API_RATE_LIMITS = {
     "anon": os.environ.get("RATE_LIMIT_ANON", "120/minute"),
     # Login attempts, per client IP and per username tried.
     "login": os.environ.get("RATE_LIMIT_LOGIN", "10/minute"),
-    # Registrations, per client IP.
+    # Registrations, per client IP and per username tried.
     "register": os.environ.get("RATE_LIMIT_REGISTER", "20/hour"),
 }
 for _name, _rate in API_RATE_LIMITS.items():

@@ -122,7 +122,7 @@ class LoginSerializer(serializers.Serializer):
 
 
 class TokenSerializer(serializers.Serializer):
-    """A new API token; it is shown once and stored only as a hash."""
+    """A new API token, shown only this once: the server keeps a digest of it."""
 
     token = serializers.CharField()
     expiry = serializers.DateTimeField()

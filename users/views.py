@@ -1,4 +1,4 @@
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from knox.views import LoginView as KnoxLoginView
 from knox.views import LogoutAllView as KnoxLogoutAllView
 from knox.views import LogoutView as KnoxLogoutView
@@ -10,6 +10,7 @@ from todo_project.ratelimit import AnonRateLimit, LoginRateLimit, RegisterRateLi
 from todo_project.schema import ErrorSerializer
 from todo_project.transactions import AtomicWritesMixin
 
+from . import examples
 from .authentication import BearerTokenAuthentication
 from .serializers import (
     LoginSerializer,
@@ -19,7 +20,9 @@ from .serializers import (
 )
 
 
-@extend_schema(tags=["auth"], responses={201: UserSerializer})
+@extend_schema(
+    tags=["auth"], responses={201: UserSerializer}, examples=examples.REGISTER
+)
 class RegisterView(generics.CreateAPIView):
     """Create an account. Log in afterwards to get a token."""
 
@@ -51,6 +54,7 @@ class LoginView(KnoxLoginView):
             200: TokenSerializer,
             401: OpenApiResponse(ErrorSerializer, "Wrong username or password."),
         },
+        examples=examples.LOGIN,
     )
     def post(self, request: Request, format=None) -> Response:
         serializer = LoginSerializer(data=request.data, context={"request": request})
@@ -87,6 +91,10 @@ class LogoutAllView(KnoxLogoutAllView):
         return super().post(request, format=format)
 
 
+@extend_schema_view(
+    get=extend_schema(examples=examples.ME),
+    patch=extend_schema(examples=examples.ME_PATCH),
+)
 @extend_schema(tags=["users"])
 class MeView(AtomicWritesMixin, generics.RetrieveUpdateAPIView):
     """The caller's own profile."""

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from conftest import invalid_fields
+from tasks import tags
 from tasks.models import Tag, Task
 from tasks.tests.factories import TaskFactory
 
@@ -159,6 +160,14 @@ def test_filters_by_priority_tags_and_deadlines(auth_client):
     assert sorted(listed(auth_client, "tag=work")) == ["free", "work-only"]
     assert listed(auth_client, "tag=work&tag=HOME") == ["free"]
     assert sorted(listed(auth_client, "overdue=true")) == ["late"]
+    # Done, not yet due, or without a deadline at all.
+    assert sorted(listed(auth_client, "overdue=false")) == [
+        "free",
+        "late-done",
+        "soon",
+        "today",
+        "work-only",
+    ]
     assert sorted(listed(auth_client, "has_due=false")) == ["free", "work-only"]
     assert len(listed(auth_client, "has_due=true")) == 4
     assert sorted(listed(auth_client, f"due_before={tomorrow}")) == [
@@ -298,3 +307,39 @@ def test_a_tag_name_taken_between_check_and_save_is_409(auth_client, user, rf):
         _save_tag(serializer, owner=user)
     assert raised.value.get_codes() == {"name": ["unique"]}  # a 409 conflict
     assert user.tags.count() == 1
+
+
+def test_an_account_has_a_limited_number_of_tags(auth_client, user, monkeypatch):
+    monkeypatch.setattr(tags, "TAGS_PER_USER", 3)
+    assert auth_client.post("/api/v1/tags/", {"name": "one"}).status_code == 201
+    task = create(auth_client, tags=["One", "two", "three"])  # 3: the limit
+
+    new_tag = auth_client.post("/api/v1/tags/", {"name": "four"})
+    new_task = auth_client.post(
+        "/api/v1/tasks/", {"title": "x", "tags": ["one", "four"]}, format="json"
+    )
+    changed = auth_client.patch(
+        f"/api/v1/tasks/{task['id']}/", {"tags": ["four"]}, format="json"
+    )
+    in_bulk = auth_client.post(
+        "/api/v1/tasks/bulk/",
+        {
+            "operations": [
+                {"op": "create", "data": {"title": "y", "tags": ["two"]}},
+                {"op": "create", "data": {"title": "z", "tags": ["five"]}},
+            ],
+            "atomic": False,
+        },
+        format="json",
+    )
+
+    assert list(invalid_fields(new_tag, 409)) == [None]
+    assert "an account can have 3" in invalid_fields(new_task, 409)["tags"][0]
+    assert list(invalid_fields(changed, 409)) == ["tags"]
+    results = in_bulk.json()["results"]
+    assert [result["status"] for result in results] == [201, 409]
+    assert [error["field"] for error in results[1]["errors"]] == ["tags"]
+    assert sorted(user.tags.values_list("name", flat=True)) == ["one", "three", "two"]
+    assert sorted(user.tasks.values_list("title", flat=True)) == ["t", "y"]
+    # Tags it has are still given freely.
+    assert create(auth_client, tags=["ONE", "Three"])["tags"] == ["one", "three"]

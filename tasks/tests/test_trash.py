@@ -72,6 +72,23 @@ def test_restore_brings_a_task_back_and_is_safe_to_retry(auth_client, trashed):
     assert auth_client.get("/api/v1/trash/").json()["count"] == 0
 
 
+def test_a_task_in_the_trash_has_an_etag_of_its_own(auth_client, trashed):
+    path = f"/api/v1/trash/{trashed.pk}/"
+    read = auth_client.get(path)
+    stale = read["ETag"]
+    restored = auth_client.post(f"/api/v1/tasks/{trashed.pk}/restore/")
+    auth_client.delete(f"/api/v1/tasks/{trashed.pk}/")  # trashed again, later
+    current = auth_client.get(path)["ETag"]
+
+    assert stale.startswith('"') and stale != current
+    assert stale != restored["ETag"]  # the trashed representation is another
+    assert auth_client.get(path, HTTP_IF_NONE_MATCH=current).status_code == 304
+    assert auth_client.delete(path, HTTP_IF_MATCH=stale).status_code == 412
+    assert Task.objects.filter(pk=trashed.pk).exists()
+    assert auth_client.delete(path, HTTP_IF_MATCH=current).status_code == 204
+    assert not Task.objects.filter(pk=trashed.pk).exists()
+
+
 def test_deleting_from_the_trash_is_for_good(auth_client, trashed):
     response = auth_client.delete(f"/api/v1/trash/{trashed.pk}/")
 

@@ -8,9 +8,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import ErrorDetail
 from rest_framework.serializers import BaseSerializer
 
-from todo_project.problems import UNIQUE
+from todo_project.problems import CONFLICT, UNIQUE
 from todo_project.transactions import AtomicWritesMixin
 
 from .. import examples, list_cache
@@ -18,13 +19,19 @@ from ..models import Tag
 from ..serializers import (
     TagSerializer,
 )
+from ..tags import TooManyTags, check_room
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your tags, with how many tasks carry each"),
-    create=extend_schema(summary="Create a tag"),
-    retrieve=extend_schema(summary="Get one of your tags"),
-    update=extend_schema(summary="Rename one of your tags"),
+    list=extend_schema(
+        summary="List your tags, with how many tasks carry each",
+        examples=examples.A_TAG,
+    ),
+    create=extend_schema(summary="Create a tag", examples=examples.TAG_CREATE),
+    retrieve=extend_schema(summary="Get one of your tags", examples=examples.A_TAG),
+    update=extend_schema(
+        summary="Rename one of your tags", examples=examples.TAG_RENAME
+    ),
     partial_update=extend_schema(
         summary="Rename one of your tags", examples=examples.TAG_RENAME
     ),
@@ -47,6 +54,12 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
         return tags.order_by(Lower("name"), "id")
 
     def perform_create(self, serializer: BaseSerializer) -> None:
+        try:
+            check_room(self.request.user, 1)
+        except TooManyTags as exc:
+            raise serializers.ValidationError(
+                [ErrorDetail(str(exc), code=CONFLICT)]
+            ) from None
         tag = _save_tag(serializer, owner=self.request.user)
         tag.task_count = 0
 

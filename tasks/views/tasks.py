@@ -46,6 +46,7 @@ _compiled_lists = CompiledQueries(size=256)
 @extend_schema_view(
     list=extend_schema(
         summary="List your tasks",
+        examples=examples.A_TASK,
         # A filter's help text is lost behind a schema of its own.
         parameters=[
             OpenApiParameter(name, bool, description=filter_.extra["help_text"])
@@ -70,8 +71,10 @@ _compiled_lists = CompiledQueries(size=256)
         ],
     ),
     create=extend_schema(summary="Create a task", examples=examples.CREATE),
-    retrieve=extend_schema(summary="Get one of your tasks"),
-    update=extend_schema(summary="Replace one of your tasks"),
+    retrieve=extend_schema(summary="Get one of your tasks", examples=examples.A_TASK),
+    update=extend_schema(
+        summary="Replace one of your tasks", examples=examples.REPLACE
+    ),
     partial_update=extend_schema(
         summary="Change some fields of one of your tasks", examples=examples.PATCH
     ),
@@ -187,6 +190,7 @@ class TaskViewSet(
         description="Safe to retry: completing a completed task changes nothing "
         "and keeps its first completed_at.",
         request=None,
+        examples=examples.A_COMPLETED_TASK,
     )
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None) -> Response:
@@ -196,6 +200,7 @@ class TaskViewSet(
         summary="Reopen one of your tasks",
         description="Safe to retry: reopening an open task changes nothing.",
         request=None,
+        examples=examples.A_TASK,
     )
     @action(detail=True, methods=["post"])
     def reopen(self, request, pk=None) -> Response:
@@ -206,6 +211,7 @@ class TaskViewSet(
         description="Safe to retry: restoring a task that is not in the trash "
         "changes nothing.",
         request=None,
+        examples=examples.A_TASK,
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None) -> Response:

@@ -6,8 +6,10 @@ from drf_spectacular.utils import (
 )
 from rest_framework import mixins, viewsets
 
+from todo_project.conditional import ConditionalMixin
 from todo_project.transactions import AtomicWritesMixin
 
+from .. import examples
 from ..models import Task
 from ..serializers import (
     TrashedTaskSerializer,
@@ -15,13 +17,19 @@ from ..serializers import (
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the tasks in your trash, latest first"),
-    retrieve=extend_schema(summary="Get one task in your trash"),
+    list=extend_schema(
+        summary="List the tasks in your trash, latest first",
+        examples=examples.A_TRASHED_TASK,
+    ),
+    retrieve=extend_schema(
+        summary="Get one task in your trash", examples=examples.A_TRASHED_TASK
+    ),
     destroy=extend_schema(summary="Delete a task in your trash for good"),
 )
 @extend_schema(tags=["trash"])
 class TrashViewSet(
     AtomicWritesMixin,
+    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,

@@ -2,6 +2,7 @@ import re
 
 import pytest
 import yaml
+from django.conf import settings
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -46,7 +47,10 @@ def test_schema_endpoint_is_open_and_documents_auth_and_errors():
             assert "bearerAuth" in schemes, where
             assert "401" in codes, where
         if "requestBody" in operation:
-            assert {"400", "415"} <= codes, where
+            assert {"400", "413", "415"} <= codes, where
+        # Every limit's number, as configured, where clients read it.
+        limits = operation["responses"]["429"]["description"]
+        assert all(rate in limits for rate in settings.API_RATE_LIMITS.values()), where
         if "{id}" in path:
             assert "404" in codes, where
         assert {"500", "503"} <= codes, where
@@ -59,6 +63,11 @@ def test_schema_endpoint_is_open_and_documents_auth_and_errors():
                 assert problem == f"#/components/schemas/{expected}", (where, code)
     login = schema["paths"]["/api/v1/auth/login/"]["post"]["responses"]
     assert {"200", "400", "401"} <= set(login)
+    task = schema["paths"]["/api/v1/tasks/{id}/"]
+    for method in ("put", "patch", "delete"):  # If-Match
+        assert "412" in task[method]["responses"], method
+    create = schema["paths"]["/api/v1/tasks/"]["post"]["responses"]
+    assert {"409", "422"} <= set(create)  # Idempotency-Key
 
 
 @pytest.mark.parametrize("path", ["/api/docs/", "/api/redoc/"])
@@ -84,17 +93,23 @@ def test_every_parameter_of_the_task_list_is_described():
         assert parameter.get("description"), parameter["name"]
 
 
-def test_the_new_task_endpoints_show_examples():
+def test_every_json_body_in_the_schema_has_an_example():
     schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
-    paths = schema["paths"]
 
-    create = paths["/api/v1/tasks/"]["post"]
-    bulk = paths["/api/v1/tasks/bulk/"]["post"]
-    export = paths["/api/v1/export/"]["get"]
-    assert create["requestBody"]["content"]["application/json"]["examples"]
-    assert create["responses"]["201"]["content"]["application/json"]["examples"]
-    assert bulk["requestBody"]["content"]["application/json"]["examples"]
-    assert export["responses"]["200"]["content"]["application/json"]["examples"]
+    missing = []
+    for path, by_method in schema["paths"].items():
+        for method, operation in by_method.items():
+            bodies = {"request": operation.get("requestBody", {})} | {
+                code: response
+                for code, response in operation["responses"].items()
+                if code.startswith("2")
+            }
+            for where, body in bodies.items():
+                json_body = body.get("content", {}).get("application/json")
+                if json_body is not None and not json_body.get("examples"):
+                    missing.append(f"{method} {path} {where}")
+
+    assert missing == [], "\n".join(missing)
 
 
 def test_the_schemas_whitespace_is_what_drf_trims():

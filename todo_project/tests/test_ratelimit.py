@@ -106,19 +106,35 @@ def test_login_is_limited_per_username_whatever_the_ip(limits):
     assert login("10.0.2.2", "someone-else").status_code == 401
 
 
+def register(ip: str, username: str):
+    return APIClient(REMOTE_ADDR=ip).post(
+        "/api/v1/auth/register/",
+        {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": PASSWORD,
+        },
+    )
+
+
 def test_registration_is_limited_per_ip(limits):
     limits(register="2/hour")
-    client = APIClient(REMOTE_ADDR="10.0.0.1")
 
-    statuses = [
-        client.post(
-            "/api/v1/auth/register/",
-            {"username": f"new{n}", "email": f"n{n}@example.com", "password": PASSWORD},
-        ).status_code
-        for n in range(3)
-    ]
+    statuses = [register("10.0.0.1", f"new{n}").status_code for n in range(3)]
 
     assert statuses == [201, 201, 429]
+    assert register("10.0.0.2", "new9").status_code == 201
+
+
+def test_registration_is_limited_per_username_whatever_the_ip(limits):
+    # Probing whether a username is taken, from many addresses.
+    limits(register="2/hour")
+    UserFactory(username="taken")
+
+    statuses = [register(f"10.0.3.{n}", "Taken").status_code for n in range(3)]
+
+    assert statuses == [409, 409, 429]  # taken, taken, then no answer at all
+    assert register("10.0.3.9", "free").status_code == 201
 
 
 @pytest.mark.parametrize("rate", ["ten/minute", "10/fortnight", "10"])

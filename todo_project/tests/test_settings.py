@@ -33,6 +33,50 @@ def test_production_mode_with_both_starts():
     assert result.returncode == 0, result.stderr
 
 
+PRODUCTION = {"DJANGO_SECRET_KEY": "x" * 50, "DJANGO_ALLOWED_HOSTS": "api.example.com"}
+
+
+def production_answers() -> dict:
+    """Status and headers of a few answers from a production-mode process (the
+    settings as deployed, not a test's overrides)."""
+    code = (
+        "import django, json; django.setup()\n"
+        "from django.test import Client\n"
+        "client = Client(HTTP_HOST='api.example.com')\n"
+        "answers = {\n"
+        "    'health': client.get('/health/live', secure=True),\n"
+        "    'api': client.get('/api/v1/tasks/', secure=True),\n"
+        "    'bearer': client.get('/api/v1/tasks/', secure=True,\n"
+        "                         HTTP_AUTHORIZATION='Bearer x'),\n"
+        "    'plain http': client.get('/api/v1/tasks/'),\n"
+        "}\n"
+        "print(json.dumps({name: [a.status_code, dict(a.headers)]\n"
+        "                  for name, a in answers.items()}))\n"
+    )
+    result = run_python("-c", code, check=True, **PRODUCTION)
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_production_answers_carry_the_security_headers():
+    answers = production_answers()
+
+    for name in ("health", "api", "bearer"):  # both middleware chains
+        headers = answers[name][1]
+        assert headers["Strict-Transport-Security"] == (
+            "max-age=60; includeSubDomains; preload"
+        ), name
+        assert headers["X-Content-Type-Options"] == "nosniff", name
+        assert headers["X-Frame-Options"] == "DENY", name
+        assert headers["Referrer-Policy"] == "same-origin", name
+        assert headers["Cross-Origin-Opener-Policy"] == "same-origin", name
+    assert answers["api"][0] == answers["bearer"][0] == 401
+    status, headers = answers["plain http"]
+    assert (status, headers["Location"]) == (
+        301,
+        "https://api.example.com/api/v1/tasks/",
+    )
+
+
 @pytest.mark.parametrize("value", ["maybe", "2"])
 def test_unreadable_boolean_is_refused(value):
     result = start_django(DJANGO_DEBUG=value)

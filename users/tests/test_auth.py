@@ -209,13 +209,15 @@ def test_login_missing_fields_is_400(api_client):
     assert "password" in invalid_fields(response)
 
 
-def test_token_is_stored_only_as_a_hash(user, login):
+def test_token_is_stored_as_a_digest_and_a_lookup_prefix(user, login):
     token = login(user)
 
     stored = AuthToken.objects.get(user=user)
     assert stored.digest != token
     assert token not in stored.digest
-    assert len(token) > len(stored.token_key)
+    # The prefix knox finds the row by, and nothing more of the token.
+    assert (len(token), stored.token_key) == (64, token[:15])
+    assert bearer(stored.token_key).get("/api/v1/users/me/").status_code == 401
 
 
 def test_each_login_is_a_separate_device_token(user, login):
