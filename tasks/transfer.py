@@ -10,7 +10,10 @@ import csv
 import io
 import json
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any, Protocol
+
+from django.utils.dateparse import parse_datetime
 
 from .serializers import TaskTransferSerializer
 
@@ -75,18 +78,36 @@ def read_rows(text: str, file_format: str) -> list[tuple[int, Any]]:
     return _read_json(text)
 
 
-def read_tag_names(text: str, file_format: str) -> list[str]:
-    """The names under "tags" in a JSON export (GET /api/v1/export/ writes them,
-    tags without tasks included); none for CSV or a bare list of tasks."""
+def read_tags(text: str, file_format: str) -> dict[str, datetime | None]:
+    """The tags under "tags" in a JSON export (GET /api/v1/export/ writes them,
+    tags without tasks included), by name, with when each was created if the
+    file says; none for CSV or a bare list of tasks."""
     if file_format == "csv":
-        return []
+        return {}
     document = json.loads(text.removeprefix("\ufeff"))
     tags = document.get("tags", []) if isinstance(document, dict) else []
     if not isinstance(tags, list) or not all(
         isinstance(tag, dict) and isinstance(tag.get("name"), str) for tag in tags
     ):
         raise FileError('"tags" must be a list of {"name": ...} objects.')
-    return [tag["name"] for tag in tags]
+    found: dict[str, datetime | None] = {}
+    for tag in tags:
+        created_at = tag.get("created_at")
+        if created_at is not None:
+            created_at = _aware(created_at)
+            if created_at is None:
+                raise FileError(f'Tag "{tag["name"]}": created_at is not a time.')
+        found[tag["name"].strip()] = created_at
+    return found
+
+
+def _aware(value: Any) -> datetime | None:
+    """An ISO 8601 time with an offset, or None."""
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _read_csv(text: str) -> Iterator[tuple[int, dict]]:

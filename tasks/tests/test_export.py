@@ -1,8 +1,10 @@
 """GET /api/v1/export/: all of a user's data, which import_tasks reads back."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+from django.core.management import CommandError
 from django.utils import timezone
 
 from tasks.models import Tag, Task
@@ -37,19 +39,22 @@ def test_the_export_round_trips_through_import_tasks(auth_client, user, tmp_path
     task.tags.set(tags_named(user, ["a", "B"]))
     TaskFactory(owner=user, title="trashed", deleted_at=timezone.now())
     Tag.objects.create(owner=user, name="lonely")
+    user.tags.filter(name="a").update(created_at=datetime(2020, 5, 17, tzinfo=UTC))
     path = tmp_path / "export.json"
     path.write_text(json.dumps(auth_client.get("/api/v1/export/").json()))
     target = UserFactory()
+    existing = Tag.objects.create(owner=target, name="LONELY")  # kept as it is
 
     output = run("import_tasks", str(path), "--user", target.username)
 
     assert "Imported 2 tasks" in output
     assert snapshot(target) == snapshot(user)
-    assert sorted(target.tags.values_list("name", flat=True), key=str.lower) == [
-        "a",
-        "B",
-        "lonely",
-    ]
+    tags = {tag.name: tag.created_at for tag in target.tags.all()}
+    assert tags == {
+        "a": datetime(2020, 5, 17, tzinfo=UTC),
+        "B": user.tags.get(name="B").created_at,
+        "LONELY": existing.created_at,
+    }
 
 
 def test_export_holds_nothing_of_another_user(other_client, user):
@@ -64,3 +69,20 @@ def test_export_holds_nothing_of_another_user(other_client, user):
 
 def test_export_requires_authentication(api_client):
     assert api_client.get("/api/v1/export/").status_code == 401
+
+
+@pytest.mark.parametrize("created_at", ["yesterday", "2026-11-26T09:00:00", 7])
+def test_a_tag_time_import_cannot_read_stops_the_import(user, tmp_path, created_at):
+    path = tmp_path / "export.json"
+    path.write_text(
+        json.dumps(
+            {
+                "tasks": [{"title": "t"}],
+                "tags": [{"name": "x", "created_at": created_at}],
+            }
+        )
+    )
+
+    with pytest.raises(CommandError, match='Tag "x": created_at is not a time'):
+        run("import_tasks", str(path), "--user", user.username)
+    assert not user.tasks.exists() and not user.tags.exists()

@@ -1,11 +1,17 @@
 import sys
+from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tasks import list_cache, transfer
 from tasks.management.users import user_from_option
-from tasks.models import TAG_NAME_MAX_LENGTH, Task, bulk_create_keeping_timestamps
+from tasks.models import (
+    TAG_NAME_MAX_LENGTH,
+    Tag,
+    Task,
+    bulk_create_keeping_timestamps,
+)
 from tasks.serializers import TaskTransferSerializer
 from tasks.tags import tags_named
 
@@ -34,7 +40,7 @@ class Command(BaseCommand):
         file_format = transfer.format_for(file, format)
         try:
             rows = transfer.read_rows(text, file_format)
-            tag_list = transfer.read_tag_names(text, file_format)
+            tag_times = transfer.read_tags(text, file_format)
         except transfer.FileError as exc:
             raise CommandError(f"{file}: {exc}") from exc
 
@@ -55,12 +61,13 @@ class Command(BaseCommand):
                 f"{file}: nothing imported; fix these rows:\n  " + "\n  ".join(shown)
             )
 
-        if any(not 0 < len(name.strip()) <= TAG_NAME_MAX_LENGTH for name in tag_list):
+        if any(not 0 < len(name) <= TAG_NAME_MAX_LENGTH for name in tag_times):
             raise CommandError(
                 f"{file}: tag names must be 1 to {TAG_NAME_MAX_LENGTH} characters."
             )
         with transaction.atomic():
-            tags_named(owner, [name.strip() for name in tag_list])
+            had = {name.lower() for name in owner.tags.values_list("name", flat=True)}
+            _keep_creation_times(tags_named(owner, list(tag_times)), tag_times, had)
             created = bulk_create_keeping_timestamps(tasks)
             _tag(owner, created, tag_names)
             list_cache.changed(owner.pk)
@@ -88,6 +95,19 @@ def _describe(line: int, errors) -> list[str]:
         f"line {line}: {field}: {' '.join(map(str, messages))}"
         for field, messages in errors.items()
     ]
+
+
+def _keep_creation_times(
+    tags: list[Tag], times: dict[str, datetime | None], had: set[str]
+) -> None:
+    """The tags this import created take the file's created_at (the owner's
+    own tags keep theirs)."""
+    dated = []
+    for tag, created_at in zip(tags, times.values(), strict=True):
+        if created_at is not None and tag.name.lower() not in had:
+            tag.created_at = created_at
+            dated.append(tag)
+    Tag.objects.bulk_update(dated, ["created_at"])
 
 
 def _tag(owner, tasks: list[Task], names: list[list[str]]) -> None:
