@@ -87,7 +87,8 @@ def prepare_database() -> None:
     )
 
 
-def register(base: str, username: str, password: str) -> None:
+def register(base: str, username: str, password: str) -> int:
+    """Register a peer; its user id."""
     status, body, _, _ = call(
         base,
         "POST",
@@ -100,6 +101,7 @@ def register(base: str, username: str, password: str) -> None:
     )
     if status != 201:
         raise SystemExit(f"fuzz: registering {username} answered {status}: {body}")
+    return body["id"]
 
 
 def auth_document(password: str) -> dict:
@@ -141,8 +143,9 @@ def main() -> int:
         server(DATABASE_URL, 2, 2, **NO_LIMITS) as live,
         tempfile.TemporaryDirectory() as tmp,
     ):
-        for username in PEERS:
-            register(live.base, username, password)
+        peers = {
+            str(register(live.base, username, password)): username for username in PEERS
+        }
         auth = Path(tmp) / "auth.json"
         auth.write_text(json.dumps(auth_document(password)))
         command = [
@@ -163,12 +166,20 @@ def main() -> int:
             *EXTRA,
         ]
         log(" ".join(command))
-        environment = {**os.environ, "FUZZ_AUTH_FILE": str(auth)}
+        environment = {
+            **os.environ,
+            "FUZZ_AUTH_FILE": str(auth),
+            # fuzz/hooks.py: a renamed peer gets its name back.
+            "SCHEMATHESIS_HOOKS": "fuzz.hooks",
+            "PYTHONPATH": str(BASE_DIR),
+            "FUZZ_PEERS": json.dumps(peers),
+        }
         status = subprocess.run(
             command, cwd=BASE_DIR, env=environment, check=False
         ).returncode
-        # Had the fuzzer renamed a peer (PATCH /users/me/), its later requests
-        # went out without a token and checked little: that run proves nothing.
+        # Had a peer been left renamed (PATCH /users/me/; fuzz/hooks.py renames
+        # it back), its later requests went out without a token and checked
+        # little: that run proves nothing.
         for username in PEERS:
             body = {"username": username, "password": password}
             if call(live.base, "POST", "/api/v1/auth/login/", body=body)[0] != 200:
