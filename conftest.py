@@ -1,5 +1,7 @@
 import contextlib
 import os
+import threading
+from collections.abc import Callable
 
 import pytest
 from rest_framework.test import APIClient
@@ -175,3 +177,26 @@ def redis_cache(settings, transactional_db):
 def redis_down(settings):
     """The caches pointed at a Redis that is not there (nothing listens on port 1)."""
     settings.CACHES = redis_settings("redis://127.0.0.1:1/0")
+
+
+def at_once(*sends: Callable[[], object], timeout: float = 60) -> list[int]:
+    """Run each request in a thread of its own, all released together (for
+    races on PostgreSQL); the status codes, in the order they finished."""
+    from django.db import connection
+
+    start = threading.Barrier(len(sends))
+    statuses: list[int] = []
+
+    def run(send: Callable[[], object]) -> None:
+        try:
+            start.wait(timeout=10)
+            statuses.append(send().status_code)  # type: ignore[attr-defined]
+        finally:
+            connection.close()  # each thread has its own
+
+    threads = [threading.Thread(target=run, args=(send,)) for send in sends]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    return statuses

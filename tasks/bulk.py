@@ -135,6 +135,9 @@ def run(
                 error = {api_settings.NON_FIELD_ERRORS_KEY: [_rule_broken(exc)]}
             except serializers.ValidationError as exc:  # found while saving
                 error = exc.detail
+            # The savepoint undid the row, not the object in memory, which a
+            # later operation on the same task would otherwise save.
+            _read_again(user, tasks, op)
         errors[str(position)] = error  # keyed by position, as DRF keys a list's
         results.append(_result(op, 400, errors=error))
     if atomic and errors:
@@ -150,6 +153,11 @@ def _rule_broken(exc: IntegrityError) -> exceptions.ErrorDetail:
     return exceptions.ErrorDetail(
         "This operation breaks a rule of the data.", code=CONFLICT
     )
+
+
+def _read_again(user, tasks: dict[int, Task], op: dict) -> None:
+    if "id" in op:
+        tasks[op["id"]] = user.tasks.alive().with_tag_names().get(pk=op["id"])
 
 
 def _named_tasks(user, operations: list[dict]) -> list[Task]:

@@ -97,7 +97,11 @@ def read_tags(text: str, file_format: str) -> dict[str, datetime | None]:
             created_at = _aware(created_at)
             if created_at is None:
                 raise FileError(f'Tag "{tag["name"]}": created_at is not a time.')
-        found[tag["name"].strip()] = created_at
+        name = tag["name"].strip()
+        # Names that differ only in case are one tag: the first spelling, and
+        # its time, as tags_named() would take them.
+        if name.lower() not in {known.lower() for known in found}:
+            found[name] = created_at
     return found
 
 

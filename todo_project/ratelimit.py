@@ -197,6 +197,17 @@ class AnonRateLimit(RateLimit):
         return [] if user and user.is_authenticated else [client_ip(request)]
 
 
+@functools.cache
+def _digest_key() -> bytes:
+    return hashlib.sha256(b"rate-limit:" + settings.SECRET_KEY.encode()).digest()
+
+
+def _digest(text: str) -> str:
+    """A keyed digest: any text makes a valid cache key, and what Redis holds
+    cannot be matched against a list of likely usernames without the key."""
+    return hashlib.blake2b(text.encode(), key=_digest_key(), digest_size=16).hexdigest()
+
+
 class CredentialsRateLimit(RateLimit):
     """Per client IP and per username given: guessing one user's password, or
     probing which usernames are taken, from many addresses still meets the
@@ -208,11 +219,7 @@ class CredentialsRateLimit(RateLimit):
             request.data.get("username") if hasattr(request.data, "get") else None
         )
         if isinstance(username, str) and username:
-            # A digest: any text makes a valid key, and Redis holds no username.
-            name = username.strip().lower()[:150].encode()
-            identities.append(
-                f"user:{hashlib.blake2b(name, digest_size=16).hexdigest()}"
-            )
+            identities.append(f"user:{_digest(username.strip().lower()[:150])}")
         return identities
 
 

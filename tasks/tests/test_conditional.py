@@ -1,12 +1,11 @@
 """ETags, If-None-Match (304) and If-Match (412) on tasks."""
 
-import threading
 import time
 
 import pytest
 from django.db import connection
 
-from conftest import bearer
+from conftest import at_once, bearer
 from tasks.models import Task
 from tasks.serializers import TaskSerializer
 from tasks.tests.factories import TaskFactory
@@ -150,23 +149,14 @@ def test_of_two_racing_writers_with_one_etag_exactly_one_wins(user, login, monke
         return original_update(self, instance, validated_data)
 
     monkeypatch.setattr(TaskSerializer, "update", slow_update)
-    start = threading.Barrier(2)
-    statuses: list[int] = []
-
-    def write(title: str) -> None:
-        writer = bearer(token)
-        try:
-            start.wait(timeout=10)
-            response = writer.patch(path(task), {"title": title}, HTTP_IF_MATCH=etag)
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=write, args=(name,)) for name in "ab"]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    statuses = at_once(
+        *[
+            lambda title=title: bearer(token).patch(
+                path(task), {"title": title}, HTTP_IF_MATCH=etag
+            )
+            for title in "ab"
+        ]
+    )
 
     assert sorted(statuses) == [200, 412]
     assert Task.objects.get().title in ("a", "b")

@@ -86,3 +86,18 @@ def test_a_tag_time_import_cannot_read_stops_the_import(user, tmp_path, created_
     with pytest.raises(CommandError, match='Tag "x": created_at is not a time'):
         run("import_tasks", str(path), "--user", user.username)
     assert not user.tasks.exists() and not user.tags.exists()
+
+
+def test_tag_names_differing_only_in_case_import_as_the_first(user, tmp_path):
+    first, second = "2020-01-01T00:00:00Z", "2021-01-01T00:00:00Z"
+    tags = [
+        {"name": "Work", "created_at": first},
+        {"name": "work", "created_at": second},
+    ]
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps({"tasks": [], "tags": tags}))
+
+    run("import_tasks", str(path), "--user", user.username)
+
+    tag = user.tags.get()
+    assert (tag.name, tag.created_at) == ("Work", datetime(2020, 1, 1, tzinfo=UTC))

@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from conftest import bearer, invalid_fields
+from conftest import at_once, bearer, invalid_fields
 from tasks.models import IdempotencyKey, Task
 from tasks.tests.factories import TaskFactory
 
@@ -132,24 +132,10 @@ def test_purge_idempotency_keys_deletes_expired_ones(auth_client):
 )
 def test_twenty_concurrent_identical_requests_make_one_task(user, login):
     token = login(user)
-    start = threading.Barrier(20)
-    statuses: list[int] = []
 
-    def send() -> None:
-        client = bearer(token)
-        try:
-            start.wait(timeout=10)
-            statuses.append(
-                post(client, "/api/v1/tasks/", {"title": "one"}).status_code
-            )
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=send) for _ in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    statuses = at_once(
+        *[lambda: post(bearer(token), "/api/v1/tasks/", {"title": "one"})] * 20
+    )
 
     assert len(statuses) == 20
     assert set(statuses) <= {201, 409}

@@ -1,5 +1,6 @@
 """Priority, deadlines, tags, and completing and reopening tasks."""
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -7,10 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import invalid_fields
+from conftest import at_once, bearer, invalid_fields
 from tasks import tags
 from tasks.models import Tag, Task
 from tasks.tests.factories import TaskFactory
+from tasks.views import tags as tag_views
 
 pytestmark = pytest.mark.django_db
 
@@ -334,7 +336,7 @@ def test_an_account_has_a_limited_number_of_tags(auth_client, user, monkeypatch)
     )
 
     assert list(invalid_fields(new_tag, 409)) == [None]
-    assert "an account can have 3" in invalid_fields(new_task, 409)["tags"][0]
+    assert "An account can have 3 tags" in invalid_fields(new_task, 409)["tags"][0]
     assert list(invalid_fields(changed, 409)) == ["tags"]
     results = in_bulk.json()["results"]
     assert [result["status"] for result in results] == [201, 409]
@@ -343,3 +345,77 @@ def test_an_account_has_a_limited_number_of_tags(auth_client, user, monkeypatch)
     assert sorted(user.tasks.values_list("title", flat=True)) == ["t", "y"]
     # Tags it has are still given freely.
     assert create(auth_client, tags=["ONE", "Three"])["tags"] == ["one", "three"]
+
+
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_a_write_refused_for_its_tags_changes_nothing_else(
+    auth_client, user, monkeypatch, method
+):
+    monkeypatch.setattr(tags, "TAGS_PER_USER", 1)
+    task = create(auth_client, title="kept", tags=["one"])
+    path = f"/api/v1/tasks/{task['id']}/"
+
+    refused = getattr(auth_client, method)(
+        path, {"title": "changed", "tags": ["two"]}, format="json"
+    )
+
+    assert list(invalid_fields(refused, 409)) == ["tags"]
+    assert auth_client.get(path).json() == task
+
+
+def test_a_bulk_update_refused_for_its_tags_leaves_no_trace(
+    auth_client, user, monkeypatch
+):
+    # Not atomic: the next operation on the same task saves it again, and must
+    # save it as stored, not as the refused update left it in memory.
+    monkeypatch.setattr(tags, "TAGS_PER_USER", 1)
+    task = create(auth_client, title="kept", tags=["one"])
+
+    response = auth_client.post(
+        "/api/v1/tasks/bulk/",
+        {
+            "operations": [
+                {
+                    "op": "update",
+                    "id": task["id"],
+                    "data": {"title": "X", "tags": ["two"]},
+                },
+                {"op": "complete", "id": task["id"]},
+                {"op": "update", "id": task["id"], "data": {"priority": "low"}},
+            ],
+            "atomic": False,
+        },
+        format="json",
+    )
+
+    results = response.json()["results"]
+    assert [result["status"] for result in results] == [409, 200, 200]
+    stored = auth_client.get(f"/api/v1/tasks/{task['id']}/").json()
+    assert (stored["title"], stored["tags"]) == ("kept", ["one"])
+    assert (stored["completed"], stored["priority"]) == (True, "low")
+    assert results[2]["task"] == stored
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="SQLite runs one writer at a time"
+)
+def test_two_racing_tag_creates_cannot_pass_the_limit(user, login, monkeypatch):
+    monkeypatch.setattr(tags, "TAGS_PER_USER", 1)
+    token = login(user)
+    real_check = tag_views.check_room
+
+    def slow_check(*args, **kwargs):
+        time.sleep(0.3)  # the other request arrives while this one counts
+        return real_check(*args, **kwargs)
+
+    monkeypatch.setattr(tag_views, "check_room", slow_check)
+    statuses = at_once(
+        *[
+            lambda name=name: bearer(token).post("/api/v1/tags/", {"name": name})
+            for name in "ab"
+        ]
+    )
+
+    assert sorted(statuses) == [201, 409]
+    assert user.tags.count() == 1

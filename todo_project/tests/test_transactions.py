@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 
 from tasks.tests.factories import TaskFactory
+from tasks.views import TaskViewSet
 
 # No test transaction around the requests: they run as in production.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -81,12 +82,23 @@ def test_writes_run_in_one_transaction(auth_client, user, method):
         ({"title": "x"}, {"HTTP_IDEMPOTENCY_KEY": "k1"}),  # the key and the task
     ],
 )
-def test_every_create_runs_in_one_transaction(auth_client, body, headers):
+def test_every_create_runs_in_one_transaction(auth_client, monkeypatch, body, headers):
+    # The view's, opened before anything is written (on SQLite the model's
+    # save opens one of its own, which would pass the checks below alone).
+    opened_before = []
+    perform_create = TaskViewSet.perform_create
+
+    def record(self, serializer):
+        opened_before.append(connection.in_atomic_block)
+        perform_create(self, serializer)
+
+    monkeypatch.setattr(TaskViewSet, "perform_create", record)
     # (The token is read before, outside: a read.)
     seen = transactions_on_tasks(
         lambda: auth_client.post("/api/v1/tasks/", body, format="json", **headers)
     )
 
+    assert opened_before == [True]
     assert seen
     assert all(block is not None for _, block in seen)
     assert len({id(block) for _, block in seen}) == 1  # the same one throughout

@@ -29,7 +29,7 @@ def parse_expiry(value: str) -> timedelta | None:
 class Command(BaseCommand):
     help = (
         "Issue an API token for a user, for scripts and integrations. The token is "
-        "printed once and stored only as a hash; revoke it by calling "
+        "printed once and stored as a digest; revoke it by calling "
         "POST /api/v1/auth/logout/ with it, or delete it in the admin."
     )
 
