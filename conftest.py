@@ -2,6 +2,7 @@ import contextlib
 import os
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -179,7 +180,7 @@ def redis_down(settings):
     settings.CACHES = redis_settings("redis://127.0.0.1:1/0")
 
 
-def at_once(*sends: Callable[[], object], timeout: float = 60) -> list[int]:
+def at_once(*sends: Callable[[], Any], timeout: float = 60) -> list[int]:
     """Run each request in a thread of its own, all released together (for
     races on PostgreSQL); the status codes, in the order they finished."""
     from django.db import connection
@@ -187,10 +188,10 @@ def at_once(*sends: Callable[[], object], timeout: float = 60) -> list[int]:
     start = threading.Barrier(len(sends))
     statuses: list[int] = []
 
-    def run(send: Callable[[], object]) -> None:
+    def run(send: Callable[[], Any]) -> None:
         try:
             start.wait(timeout=10)
-            statuses.append(send().status_code)  # type: ignore[attr-defined]
+            statuses.append(send().status_code)
         finally:
             connection.close()  # each thread has its own
 

@@ -14,7 +14,9 @@ from .models import Tag
 TAGS_PER_USER = 500
 
 
-def check_room(owner, adding: int = 0, existing: int | None = None, field=None):
+def check_room(
+    owner, adding: int = 0, existing: int | None = None, field: str | None = None
+) -> None:
     """A 409 (a ValidationError naming `field`, None for the request) unless
     the owner can have `adding` more tags than `existing` (counted if None).
 

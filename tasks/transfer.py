@@ -13,11 +13,13 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.utils.dateparse import parse_datetime
+from rest_framework.exceptions import ValidationError
+from rest_framework.fields import DateTimeField
 
 from .serializers import TaskTransferSerializer
 
 FIELDS = list(TaskTransferSerializer.Meta.fields)
+_TIME = DateTimeField()
 FORMATS = ("json", "csv")
 VERSION = 1
 
@@ -91,27 +93,23 @@ def read_tags(text: str, file_format: str) -> dict[str, datetime | None]:
     ):
         raise FileError('"tags" must be a list of {"name": ...} objects.')
     found: dict[str, datetime | None] = {}
+    seen: set[str] = set()
     for tag in tags:
         created_at = tag.get("created_at")
         if created_at is not None:
-            created_at = _aware(created_at)
-            if created_at is None:
-                raise FileError(f'Tag "{tag["name"]}": created_at is not a time.')
+            try:  # read as the tasks' times are (TaskTransferSerializer)
+                created_at = _TIME.to_internal_value(created_at)
+            except ValidationError:
+                raise FileError(
+                    f'Tag "{tag["name"]}": created_at is not a time.'
+                ) from None
         name = tag["name"].strip()
         # Names that differ only in case are one tag: the first spelling, and
         # its time, as tags_named() would take them.
-        if name.lower() not in {known.lower() for known in found}:
+        if name.lower() not in seen:
+            seen.add(name.lower())
             found[name] = created_at
     return found
-
-
-def _aware(value: Any) -> datetime | None:
-    """An ISO 8601 time with an offset, or None."""
-    try:
-        parsed = parse_datetime(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    return parsed if parsed is not None and parsed.tzinfo is not None else None
 
 
 def _read_csv(text: str) -> Iterator[tuple[int, dict]]:

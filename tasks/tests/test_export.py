@@ -71,7 +71,7 @@ def test_export_requires_authentication(api_client):
     assert api_client.get("/api/v1/export/").status_code == 401
 
 
-@pytest.mark.parametrize("created_at", ["yesterday", "2026-11-26T09:00:00", 7])
+@pytest.mark.parametrize("created_at", ["yesterday", "2026-13-01T09:00:00Z", 7])
 def test_a_tag_time_import_cannot_read_stops_the_import(user, tmp_path, created_at):
     path = tmp_path / "export.json"
     path.write_text(

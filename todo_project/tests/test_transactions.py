@@ -21,12 +21,6 @@ def in_transaction_per_query(send) -> list[bool]:
     return seen
 
 
-def statements_on_tasks(send) -> list[tuple[str, bool]]:
-    """Each statement on the tasks app's tables, and whether it ran in a
-    transaction."""
-    return [(sql, block is not None) for sql, block in transactions_on_tasks(send)]
-
-
 def transactions_on_tasks(send) -> list[tuple[str, object]]:
     """Each statement on the tasks app's tables, and the outermost atomic block
     it ran in (None outside one): one block, one transaction."""
@@ -106,7 +100,7 @@ def test_every_create_runs_in_one_transaction(auth_client, monkeypatch, body, he
 
 def test_a_plain_create_takes_its_change_number_in_its_insert(auth_client):
     responses = []
-    writes = statements_on_tasks(
+    writes = transactions_on_tasks(
         lambda: responses.append(
             auth_client.post("/api/v1/tasks/", {"title": "x"}, format="json")
         )
@@ -123,4 +117,4 @@ def test_a_plain_create_takes_its_change_number_in_its_insert(auth_client):
             '"tasks_changeclock"',
             '"tasks_task"',
         ]
-    assert all(atomic for _, atomic in writes)
+    assert all(block is not None for _, block in writes)
