@@ -15,9 +15,9 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_seri
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from todo_project.fields import StrictBooleanField
-from todo_project.problems import CONFLICT, field_errors, validation_status
-from todo_project.schema import FieldErrorSerializer
+from api.fields import StrictBooleanField
+from api.problems import CONFLICT, field_errors, validation_status
+from api.schema import FieldErrorSerializer
 
 from .models import Task
 from .serializers import TaskSerializer
@@ -157,12 +157,16 @@ def _rule_broken(exc: IntegrityError) -> exceptions.ErrorDetail:
 
 def _read_again(user, tasks: dict[int, Task], op: dict) -> None:
     if "id" in op:
-        tasks[op["id"]] = user.tasks.alive().with_tag_names().get(pk=op["id"])
+        tasks[op["id"]] = _writable(user).get(pk=op["id"])
+
+
+def _writable(user):
+    return Task.objects.writable_by(user).alive().with_tag_names()
 
 
 def _named_tasks(user, operations: list[dict]) -> list[Task]:
     ids = {op["id"] for op in operations if "id" in op}
-    found = list(user.tasks.alive().with_tag_names().filter(pk__in=ids))
+    found = list(_writable(user).filter(pk__in=ids))
     if len(found) != len(ids):  # another user's, trashed, or missing
         raise exceptions.NotFound()
     return found

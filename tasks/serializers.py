@@ -1,16 +1,13 @@
 import copy
-import datetime
-from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Value
 from django.db.models.functions import Lower
 from django.utils import timezone
-from rest_framework import ISO_8601, serializers
-from rest_framework.settings import api_settings
+from rest_framework import serializers
 
-from todo_project.fields import StrictBooleanField, StrictCharField
-from todo_project.problems import CONFLICT, UNIQUE
+from api.fields import StrictBooleanField, StrictCharField
+from api.problems import CONFLICT, UNIQUE
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -139,7 +136,7 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
 
         if after("due_at") is not None and after("due_date") is not None:
             # Both sent is bad input; one sent onto a task holding the other
-            # conflicts with the task as stored (409, see todo_project.problems).
+            # conflicts with the task as stored (409, see api.problems).
             both_sent = "due_at" in attrs and "due_date" in attrs
             raise serializers.ValidationError(
                 {"due_date": "A task has a due time (due_at) or a due date, not both."},
@@ -193,50 +190,6 @@ PUT_DEFAULTS = {
 }
 
 
-# The columns of a list row; tags come as `tag_names` (TaskQuerySet.with_tag_names).
-LIST_FIELDS = [name for name in TaskSerializer.Meta.fields if name != "tags"] + [
-    "tag_names"
-]
-_DATETIME = serializers.DateTimeField()
-_PRIORITY_LABELS = dict(Priority.choices)  # what Priority(value).label gives
-_TIMESTAMPS = ("completed_at", "due_at", "created_at", "updated_at")
-
-
-def task_rows(rows: Iterable[dict]) -> list[dict]:
-    """What TaskSerializer makes of tasks, from `.values(*LIST_FIELDS)` rows.
-
-    A list page builds no model instances and runs no field objects per value:
-    of a list request's time, those were the largest share after the queries.
-    A test holds it to the serializer's output, field for field.
-    """
-    zone = _DATETIME.default_timezone()
-    # DateTimeField.to_representation, inlined for its usual case: an aware
-    # time, shown in the current time zone in ISO 8601 with Z for UTC.
-    inline = zone is not None and api_settings.DATETIME_FORMAT == ISO_8601
-    # Shown in UTC, a time the database gave in UTC needs no conversion.
-    utc = inline and getattr(zone, "key", None) == "UTC"
-    result = []
-    for values in rows:
-        row = dict(values)
-        for name in _TIMESTAMPS:
-            value = row[name]
-            if value is None:
-                continue
-            if utc and value.tzinfo is datetime.UTC:
-                row[name] = value.isoformat()[:-6] + "Z"
-            elif inline and value.tzinfo is not None:
-                text = value.astimezone(zone).isoformat()
-                row[name] = text[:-6] + "Z" if text.endswith("+00:00") else text
-            else:
-                row[name] = _DATETIME.to_representation(value)
-        row["priority"] = _PRIORITY_LABELS[row["priority"]]
-        if row["due_date"] is not None:
-            row["due_date"] = row["due_date"].isoformat()
-        row["tags"] = sorted(row.pop("tag_names") or [], key=str.lower)
-        result.append(row)
-    return result
-
-
 class TagSerializer(serializers.ModelSerializer):
     """One of the caller's tags, with how many of the caller's tasks carry it."""
 
@@ -251,8 +204,10 @@ class TagSerializer(serializers.ModelSerializer):
     def validate_name(self, name: str) -> str:
         owner = self.context["request"].user
         # As the unique constraint compares: LOWER() of both.
-        clash = Tag.objects.annotate(key=Lower("name")).filter(
-            owner=owner, key=Lower(Value(name))
+        clash = (
+            Tag.objects.readable_by(owner)
+            .annotate(key=Lower("name"))
+            .filter(key=Lower(Value(name)))
         )
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)

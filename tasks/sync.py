@@ -23,7 +23,7 @@ from rest_framework.exceptions import APIException
 
 from users.models import User
 
-from .models import ChangeClock, Tag, Tombstone
+from .models import ChangeClock, Tag, Task, Tombstone
 from .serializers import TaskSerializer
 
 TASK, TAG, DELETED_TASK, DELETED_TAG = range(4)
@@ -106,7 +106,7 @@ def changes(
 
 
 def _check_followable(user: User, after: Position) -> None:
-    clock = ChangeClock.objects.filter(owner=user).values_list("seq", "pruned_through")
+    clock = ChangeClock.objects.readable_by(user).values_list("seq", "pruned_through")
     last, pruned_through = clock.first() or (0, 0)
     # Ahead of the clock: the database was restored to an earlier point.
     # At or below the forgotten line: deletions it needs are gone.
@@ -124,12 +124,13 @@ def _deleted(position: Position) -> dict:
 
 
 def _sources(user: User) -> dict[int, QuerySet]:
-    """Where each kind of change is read from, through the user's own rows."""
+    """Where each kind of change is read from, as the user may read them."""
+    tombstones = Tombstone.objects.readable_by(user)
     return {
-        TASK: user.tasks.all(),
-        TAG: user.tags.all(),
-        DELETED_TASK: user.tombstones.filter(kind=Tombstone.Kind.TASK),
-        DELETED_TAG: user.tombstones.filter(kind=Tombstone.Kind.TAG),
+        TASK: Task.objects.readable_by(user),
+        TAG: Tag.objects.readable_by(user),
+        DELETED_TASK: tombstones.filter(kind=Tombstone.Kind.TASK),
+        DELETED_TAG: tombstones.filter(kind=Tombstone.Kind.TAG),
     }
 
 
@@ -163,10 +164,12 @@ def _rows(user: User, found: list[Position]) -> dict[int, dict]:
     wanted = {kind: [p.id for p in found if p.kind == kind] for kind in (TASK, TAG)}
     rows: dict[int, dict] = {TASK: {}, TAG: {}}
     if wanted[TASK]:
-        tasks = user.tasks.with_tag_names().filter(pk__in=wanted[TASK])
+        tasks = Task.objects.readable_by(user).with_tag_names()
+        tasks = tasks.filter(pk__in=wanted[TASK])
         rows[TASK] = {task.pk: task for task in tasks}
     if wanted[TAG]:
-        rows[TAG] = {tag.pk: tag for tag in user.tags.filter(pk__in=wanted[TAG])}
+        tags = Tag.objects.readable_by(user).filter(pk__in=wanted[TAG])
+        rows[TAG] = {tag.pk: tag for tag in tags}
     return rows
 
 

@@ -4,7 +4,7 @@ from django.db.models import Value
 from django.db.models.functions import Lower
 from rest_framework.exceptions import ErrorDetail, ValidationError
 
-from todo_project.problems import CONFLICT
+from api.problems import CONFLICT
 
 from .models import Tag
 
@@ -25,7 +25,7 @@ def check_room(
     writer for the same owner waits on, so the count sees its tags too.
     """
     if existing is None:
-        existing = Tag.objects.filter(owner=owner).count()
+        existing = Tag.objects.writable_by(owner).count()
     if existing + adding > TAGS_PER_USER:
         message = ErrorDetail(
             f"An account can have {TAGS_PER_USER} tags: delete some, or use the "
@@ -61,9 +61,9 @@ def tags_named(owner, names: list[str], limited: bool = False) -> list[Tag]:
         tag = tags.get(name.lower())
         if tag is None:  # the database folded it to a tag Python spells apart
             tag = (
-                Tag.objects.annotate(key=Lower("name"))
-                .filter(owner=owner, key=Lower(Value(name)))
-                .get()
+                Tag.objects.writable_by(owner)
+                .annotate(key=Lower("name"))
+                .get(key=Lower(Value(name)))
             )
         result.append(tag)
     return result
@@ -71,4 +71,4 @@ def tags_named(owner, names: list[str], limited: bool = False) -> list[Tag]:
 
 def _by_key(owner) -> dict[str, Tag]:
     # At most TAGS_PER_USER, through the API: reading them all is one small query.
-    return {tag.name.lower(): tag for tag in Tag.objects.filter(owner=owner)}
+    return {tag.name.lower(): tag for tag in Tag.objects.writable_by(owner)}

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "api",
     "health",
     "users",
     "tasks",
@@ -128,19 +129,19 @@ API_OPTIMIZATIONS = env_bool("API_OPTIMIZATIONS", default=True)
 
 MIDDLEWARE = [
     # X-Request-ID on every answer and in every log line made for it.
-    "todo_project.request_id.RequestIdMiddleware",
+    "api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # RateLimit and RateLimit-Policy headers on answers a rate limit counted.
-    "todo_project.ratelimit.RateLimitHeadersMiddleware",
+    "api.ratelimit.RateLimitHeadersMiddleware",
     # An unreachable database answers 503 with Retry-After, never 500.
-    "todo_project.middleware.DatabaseUnavailableMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",
     # Serves the admin's CSS and JS under any WSGI server, no nginx needed.
     # https://whitenoise.readthedocs.io/en/stable/django.html
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     # Oversized API bodies (413), null characters and huge values in API query
     # strings (400), with CORS headers, so that a browser client can read why.
-    "todo_project.middleware.HostileInputMiddleware",
+    "api.middleware.HostileInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -149,15 +150,15 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 # API requests that carry a Bearer token take this shorter chain (see
-# todo_project.handlers): sessions, CSRF, auth and messages serve browsers and
+# api.handlers): sessions, CSRF, auth and messages serve browsers and
 # the admin. The response headers are the same either way.
 API_MIDDLEWARE = [
-    "todo_project.request_id.RequestIdMiddleware",
+    "api.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "todo_project.ratelimit.RateLimitHeadersMiddleware",
-    "todo_project.middleware.DatabaseUnavailableMiddleware",
+    "api.ratelimit.RateLimitHeadersMiddleware",
+    "api.middleware.DatabaseUnavailableMiddleware",
     "corsheaders.middleware.CorsMiddleware",
-    "todo_project.middleware.HostileInputMiddleware",
+    "api.middleware.HostileInputMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -169,8 +170,9 @@ ROOT_URLCONF = "todo_project.urls"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        # Project overrides of third-party templates (the offline ReDoc page).
-        "DIRS": [BASE_DIR / "todo_project" / "templates"],
+        # Overrides of third-party templates (the offline ReDoc page), which
+        # the app loader would find after drf_spectacular's own.
+        "DIRS": [BASE_DIR / "api" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -302,7 +304,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Django's backend, reusing its Redis client (see the module).
-            "BACKEND": "todo_project.redis_cache.RedisCache",
+            "BACKEND": "api.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "todo",
             # An unreachable Redis must cost little: the caller falls back.
@@ -355,25 +357,25 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     # JSON in; the browsable API only for a browser that asks for HTML.
-    "DEFAULT_PARSER_CLASSES": ["todo_project.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "todo_project.renderers.JSONRenderer"
+        "api.renderers.JSONRenderer"
         if API_OPTIMIZATIONS
         else "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "todo_project.negotiation.ContentNegotiation"
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation"
     if API_OPTIMIZATIONS
     else "rest_framework.negotiation.DefaultContentNegotiation",
-    "DEFAULT_PAGINATION_CLASS": "todo_project.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_SCHEMA_CLASS": "todo_project.schema.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
     # RFC 9457 problem+json for every error; see todo_project/problems.py.
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # Per user, or per IP without a token; login and registration add their own.
     "DEFAULT_THROTTLE_CLASSES": [
-        "todo_project.ratelimit.UserRateLimit",
-        "todo_project.ratelimit.AnonRateLimit",
+        "api.ratelimit.UserRateLimit",
+        "api.ratelimit.AnonRateLimit",
     ],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -388,8 +390,8 @@ REST_KNOX = {
 
 # https://drf-standardized-errors.readthedocs.io/en/latest/customization.html
 DRF_STANDARDIZED_ERRORS = {
-    "EXCEPTION_HANDLER_CLASS": "todo_project.exceptions.ProblemExceptionHandler",
-    "EXCEPTION_FORMATTER_CLASS": "todo_project.problems.ProblemFormatter",
+    "EXCEPTION_HANDLER_CLASS": "api.exceptions.ProblemExceptionHandler",
+    "EXCEPTION_FORMATTER_CLASS": "api.problems.ProblemFormatter",
 }
 
 SPECTACULAR_SETTINGS = {

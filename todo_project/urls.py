@@ -7,7 +7,7 @@ from drf_spectacular.views import (
     SpectacularSwaggerView,
 )
 
-from . import views
+from api import views
 
 api_v1 = [
     path("", include("users.urls")),

@@ -10,6 +10,6 @@ import django
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "todo_project.settings")
 django.setup(set_prefix=False)
 
-from todo_project.handlers import Application  # noqa: E402  (needs the settings)
+from api.handlers import Application  # noqa: E402  (needs the settings)
 
 application = Application()

@@ -4,8 +4,8 @@ from django.db import IntegrityError, transaction
 from rest_framework import exceptions, serializers
 from rest_framework.fields import get_error_detail
 
-from todo_project.fields import StrictCharField
-from todo_project.problems import UNIQUE
+from api.fields import StrictCharField
+from api.problems import UNIQUE
 
 from .models import User
 

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
-from todo_project.redis_cache import spread
+from api.redis_cache import spread
 
 logger = logging.getLogger(__name__)
 PREFIX = "auth:token:"

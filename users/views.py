@@ -6,9 +6,9 @@ from rest_framework import generics, permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from todo_project.ratelimit import AnonRateLimit, LoginRateLimit, RegisterRateLimit
-from todo_project.schema import ErrorSerializer
-from todo_project.transactions import AtomicWritesMixin
+from api.ratelimit import AnonRateLimit, LoginRateLimit, RegisterRateLimit
+from api.schema import ErrorSerializer
+from api.transactions import AtomicWritesMixin
 
 from . import examples
 from .authentication import BearerTokenAuthentication

@@ -1,10 +1,5 @@
 """The tasks app's models, one module per resource."""
 
-from .idempotency import (
-    IDEMPOTENCY_KEY_HOURS,
-    IDEMPOTENCY_KEY_MAX_LENGTH,
-    IdempotencyKey,
-)
 from .sync import SYNC_HISTORY_DAYS, ChangeClock, Tombstone
 from .tag import TAG_NAME_MAX_LENGTH, Tag
 from .task import (
@@ -21,15 +16,12 @@ from .task import (
 
 __all__ = [
     "DESCRIPTION_MAX_LENGTH",
-    "IDEMPOTENCY_KEY_HOURS",
-    "IDEMPOTENCY_KEY_MAX_LENGTH",
     "SYNC_HISTORY_DAYS",
     "TAGS_PER_TASK",
     "TAG_NAME_MAX_LENGTH",
     "TITLE_MAX_LENGTH",
     "TRASH_DAYS",
     "ChangeClock",
-    "IdempotencyKey",
     "Priority",
     "Tag",
     "Task",

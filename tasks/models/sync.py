@@ -21,12 +21,14 @@ from django.conf import settings
 from django.db import connections, models, router, transaction
 from django.db.models import Func, Value
 
+from api.access import OwnedQuerySet
+
 # Days the change feed remembers deletions (`purge_tombstones` forgets older
 # ones): a client that has not synced for longer must sync from scratch.
 SYNC_HISTORY_DAYS = 90
 
 
-class ChangeClockManager(models.Manager):
+class ChangeClockQuerySet(OwnedQuerySet):
     def advance(self, owner_id: int) -> int:
         """The owner's next change number, locking the owner's clock until the
         current transaction ends (which it must be in)."""
@@ -54,7 +56,7 @@ class ChangeClockManager(models.Manager):
 
 class NextChangeNumber(Func):
     """The owner's next change number, taken by the statement that writes the
-    change: `ChangeClockManager.advance` inside it (PostgreSQL only; the SQL
+    change: `ChangeClockQuerySet.advance` inside it (PostgreSQL only; the SQL
     function comes with migration 0009)."""
 
     function = "tasks_next_change_seq"
@@ -78,13 +80,13 @@ class ChangeClock(models.Model):
     # below it can no longer be followed (410, sync again from scratch).
     pruned_through = models.BigIntegerField(default=0)
 
-    objects = ChangeClockManager()
+    objects = ChangeClockQuerySet.as_manager()
 
     def __str__(self) -> str:
         return f"change {self.seq} of user {self.owner_id}"
 
 
-class TombstoneManager(models.Manager):
+class TombstoneQuerySet(OwnedQuerySet):
     def record(self, kind: str, rows: Iterable[tuple[int, int]]) -> None:
         """Leave a tombstone for each (owner id, object id) about to be deleted."""
         by_owner: dict[int, list[int]] = defaultdict(list)
@@ -119,7 +121,7 @@ class Tombstone(models.Model):
     change_seq = models.BigIntegerField()
     deleted_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = TombstoneManager()
+    objects = TombstoneQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -130,7 +132,7 @@ class Tombstone(models.Model):
         return f"{self.kind} {self.object_id} (deleted)"
 
 
-class SyncedQuerySet(models.QuerySet):
+class SyncedQuerySet(OwnedQuerySet):
     """A queryset whose bulk writes show in their owners' change feeds."""
 
     def update(self, **kwargs) -> int:

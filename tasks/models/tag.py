@@ -10,7 +10,8 @@ TAG_NAME_MAX_LENGTH = 50
 
 
 class TagQuerySet(SyncedQuerySet):
-    pass
+    """Tags stay private to their owner (OwnedQuerySet's rule), even on tasks
+    other users may come to see."""
 
 
 class Tag(SyncedModel):

@@ -10,6 +10,8 @@ from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
 from django.utils import timezone
 
+from api.access import access_rule
+
 from .expressions import JSONGroupArray, whitespace_as_spaces
 from .sync import SyncedModel, SyncedQuerySet
 from .tag import Tag
@@ -34,6 +36,19 @@ def _tag_names() -> Subquery:
 
 
 class TaskQuerySet(SyncedQuerySet):
+    # The access rule (api.access): what a user may read and change. Today a
+    # task is its owner's alone.
+
+    @access_rule
+    def readable_by(self, user) -> "TaskQuerySet":
+        """The tasks `user` may read, the trash included."""
+        return self.filter(owner=user)
+
+    @access_rule
+    def writable_by(self, user) -> "TaskQuerySet":
+        """The tasks `user` may change, the trash included."""
+        return self.filter(owner=user)
+
     def with_tag_names(self):
         """Each task's tag names as `tag_names` (None without tags), read in
         the task's own query rather than one more per task or per page."""

@@ -1,7 +1,7 @@
 import pytest
 from django.utils import timezone
 
-from conftest import NOT_FOUND, invalid_fields, problem
+from api.tests.helpers import NOT_FOUND, invalid_fields, problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 

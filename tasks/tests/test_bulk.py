@@ -2,7 +2,7 @@
 
 import pytest
 
-from conftest import NOT_FOUND, invalid_fields, problem
+from api.tests.helpers import NOT_FOUND, invalid_fields, problem
 from tasks.models import Priority, Task
 from tasks.serializers import TaskSerializer
 from tasks.tags import tags_named

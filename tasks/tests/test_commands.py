@@ -15,7 +15,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from conftest import bearer
+from api.tests.helpers import bearer
 from tasks import transfer
 from tasks.models import Tag, Task
 from tasks.tags import tags_named

@@ -5,7 +5,7 @@ import time
 import pytest
 from django.db import connection
 
-from conftest import at_once, bearer
+from api.tests.helpers import at_once, bearer
 from tasks.models import Task
 from tasks.serializers import TaskSerializer
 from tasks.tests.factories import TaskFactory

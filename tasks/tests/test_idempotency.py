@@ -9,8 +9,9 @@ from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
 
-from conftest import at_once, bearer, invalid_fields
-from tasks.models import IdempotencyKey, Task
+from api.models import IdempotencyKey
+from api.tests.helpers import at_once, bearer, invalid_fields
+from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import invalid_fields, problem
+from api.tests.helpers import invalid_fields, problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 

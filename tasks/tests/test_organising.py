@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import at_once, bearer, invalid_fields
+from api.tests.helpers import at_once, bearer, invalid_fields
 from tasks import tags
 from tasks.models import Tag, Task
 from tasks.tests.factories import TaskFactory

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from conftest import problem
+from api.tests.helpers import problem
 from tasks.models import Priority, Tag, Task
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory

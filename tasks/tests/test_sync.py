@@ -10,7 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from conftest import invalid_fields
+from api.tests.helpers import invalid_fields
 from tasks import sync
 from tasks.models import ChangeClock, Tag, Task, Tombstone
 from tasks.serializers import TaskSerializer

@@ -8,7 +8,7 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from conftest import bearer
+from api.tests.helpers import bearer
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from tasks.tests.test_sync import Follower, server_state

@@ -6,7 +6,7 @@ import pytest
 from django.core.management import CommandError
 from django.utils import timezone
 
-from conftest import problem
+from api.tests.helpers import problem
 from tasks.models import TRASH_DAYS, Task
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory

@@ -9,11 +9,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from api.viewsets import ScopedAPIView
 from users.models import User
 
 from .. import examples, transfer
+from ..models import Tag, Task
 from ..serializers import (
     TagExportSerializer,
     TaskTransferSerializer,
@@ -30,7 +31,7 @@ class ExportSerializer(serializers.Serializer):
 
 
 @extend_schema(tags=["export"])
-class ExportView(APIView):
+class ExportView(ScopedAPIView):
     """All of the caller's data: every task (the trash included) and every tag."""
 
     @extend_schema(
@@ -43,9 +44,8 @@ class ExportView(APIView):
     )
     def get(self, request) -> Response:
         user = cast(User, request.user)  # IsAuthenticated: never anonymous here
-        # Through the user's own related managers, as every view scopes.
-        tasks = user.tasks.with_tag_names()
-        tags = user.tags.order_by(Lower("name"), "id")
+        tasks = Task.objects.readable_by(user).with_tag_names()
+        tags = Tag.objects.readable_by(user).order_by(Lower("name"), "id")
         document = {
             "version": transfer.VERSION,
             "exported_at": timezone.now(),

@@ -7,17 +7,16 @@ from drf_spectacular.utils import (
     extend_schema,
 )
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from todo_project.schema import ErrorSerializer
-from todo_project.transactions import AtomicWritesMixin
+from api.schema import ErrorSerializer
+from api.viewsets import ScopedAPIView
 from users.models import User
 
 from .. import examples, sync
 
 
 @extend_schema(tags=["sync"])
-class SyncView(AtomicWritesMixin, APIView):
+class SyncView(ScopedAPIView):
     """Every change to the caller's tasks and tags since a cursor, oldest first."""
 
     # Its parameters are checked (a bad limit is a 400, documented as such).

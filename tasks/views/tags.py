@@ -1,23 +1,24 @@
 """The caller's tags."""
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import serializers, viewsets
+from rest_framework import serializers
 from rest_framework.serializers import BaseSerializer
 
-from todo_project.problems import UNIQUE
-from todo_project.transactions import AtomicWritesMixin
+from api.problems import UNIQUE
+from api.viewsets import ScopedModelViewSet
 
-from .. import examples, list_cache
-from ..models import Tag
+from .. import examples
+from ..models import Tag, Task
 from ..serializers import (
     TagSerializer,
 )
+from ..speedups import page_cache
 from ..tags import check_room
 
 
@@ -37,7 +38,7 @@ from ..tags import check_room
     destroy=extend_schema(summary="Delete a tag (its tasks stay, without it)"),
 )
 @extend_schema(tags=["tags"])
-class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
+class TagViewSet(ScopedModelViewSet):
     """The caller's tags; another user's tag answers 404, like a missing one."""
 
     queryset = Tag.objects.none()
@@ -45,11 +46,8 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
     write_conflicts = True  # a name already taken: 409 (the schema)
     pagination_class = None  # a user has a handful of tags, not pages of them
 
-    def get_queryset(self):
-        # Meta.ordering does not apply to a query that aggregates.
-        tags = self.request.user.tags.annotate(
-            task_count=Count("tasks", filter=Q(tasks__deleted_at__isnull=True))
-        )
+    def rows_for(self, user):
+        tags = super().rows_for(user).annotate(task_count=_live_task_count())
         return tags.order_by(Lower("name"), "id")
 
     def perform_create(self, serializer: BaseSerializer) -> None:
@@ -59,11 +57,26 @@ class TagViewSet(AtomicWritesMixin, viewsets.ModelViewSet):
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         _save_tag(serializer)
-        list_cache.changed(self.request.user.pk)  # the tasks show the new name
+        page_cache.changed(self.request.user.pk)  # the tasks show the new name
 
     def perform_destroy(self, instance: Tag) -> None:
         instance.delete()
-        list_cache.changed(self.request.user.pk)
+        page_cache.changed(self.request.user.pk)
+
+
+def _live_task_count() -> Coalesce:
+    # A subquery rather than a JOIN and GROUP BY, which SELECT ... FOR UPDATE
+    # (a write under If-Match) cannot lock.
+    counts = (
+        Task.tags.through.objects.filter(
+            tag=OuterRef("pk"), task__deleted_at__isnull=True
+        )
+        .order_by()
+        .values("tag")
+        .annotate(n=Count("pk"))
+        .values("n")  # type: ignore[misc]  # django-stubs misses the annotation
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
 def _save_tag(serializer: BaseSerializer, **fields) -> Tag:

@@ -4,10 +4,9 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
-from rest_framework import mixins, viewsets
+from rest_framework import mixins
 
-from todo_project.conditional import ConditionalMixin
-from todo_project.transactions import AtomicWritesMixin
+from api.viewsets import ScopedGenericViewSet
 
 from .. import examples
 from ..models import Task
@@ -28,18 +27,16 @@ from ..serializers import (
 )
 @extend_schema(tags=["trash"])
 class TrashViewSet(
-    AtomicWritesMixin,
-    ConditionalMixin,
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
     mixins.DestroyModelMixin,
-    viewsets.GenericViewSet,
+    ScopedGenericViewSet,
 ):
     """The caller's trashed tasks, until restored or purged after TRASH_DAYS days."""
 
     queryset = Task.objects.none()
     serializer_class = TrashedTaskSerializer
 
-    def get_queryset(self):
-        trashed = self.request.user.tasks.trashed().with_tag_names()
+    def rows_for(self, user):
+        trashed = super().rows_for(user).trashed().with_tag_names()
         return trashed.order_by("-deleted_at", "-id")

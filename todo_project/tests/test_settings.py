@@ -175,8 +175,8 @@ def test_one_switch_turns_the_api_optimizations_off(optimized):
     if optimized == "true":
         assert json.loads(result.stdout) == [
             True, True, 1, False,
-            "todo_project.renderers.JSONRenderer",
-            "todo_project.negotiation.ContentNegotiation",
+            "api.renderers.JSONRenderer",
+            "api.negotiation.ContentNegotiation",
         ]  # fmt: skip
     else:
         assert json.loads(result.stdout) == [

@@ -6,7 +6,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from conftest import bearer, invalid_fields, problem
+from api.tests.helpers import bearer, invalid_fields, problem
 from users.models import User
 from users.tests.factories import PASSWORD, UserFactory
 

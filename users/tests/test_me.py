@@ -1,6 +1,6 @@
 import pytest
 
-from conftest import invalid_fields, problem
+from api.tests.helpers import invalid_fields, problem
 from users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db

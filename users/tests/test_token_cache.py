@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from conftest import bearer
+from api.tests.helpers import bearer
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users import token_cache

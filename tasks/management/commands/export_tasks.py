@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from tasks import transfer
 from tasks.management.users import user_from_option
+from tasks.models import Task
 from tasks.serializers import TaskTransferSerializer
 
 
@@ -31,7 +32,8 @@ class Command(BaseCommand):
     ):
         owner = user_from_option(user)
         file_format = transfer.format_for(output or "", format)
-        tasks = owner.tasks.with_tag_names().order_by("created_at", "id")
+        tasks = Task.objects.readable_by(owner).with_tag_names()
+        tasks = tasks.order_by("created_at", "id")
         # .iterator() fetches in chunks, so a large export stays small in memory.
         rows = (TaskTransferSerializer(task).data for task in tasks.iterator(2000))
         write = transfer.write_csv if file_format == "csv" else transfer.write_json

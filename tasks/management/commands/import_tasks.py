@@ -4,7 +4,7 @@ from datetime import datetime
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tasks import list_cache, transfer
+from tasks import transfer
 from tasks.management.users import user_from_option
 from tasks.models import (
     TAG_NAME_MAX_LENGTH,
@@ -13,6 +13,7 @@ from tasks.models import (
     bulk_create_keeping_timestamps,
 )
 from tasks.serializers import TaskTransferSerializer
+from tasks.speedups import page_cache
 from tasks.tags import tags_named
 
 # How many bad rows to list before summarising the rest.
@@ -66,11 +67,12 @@ class Command(BaseCommand):
                 f"{file}: tag names must be 1 to {TAG_NAME_MAX_LENGTH} characters."
             )
         with transaction.atomic():
-            had = {name.lower() for name in owner.tags.values_list("name", flat=True)}
+            names = Tag.objects.writable_by(owner).values_list("name", flat=True)
+            had = {name.lower() for name in names}
             _keep_creation_times(tags_named(owner, list(tag_times)), tag_times, had)
             created = bulk_create_keeping_timestamps(tasks)
             _tag(owner, created, tag_names)
-            list_cache.changed(owner.pk)
+            page_cache.changed(owner.pk)
         self.stdout.write(
             self.style.SUCCESS(f"Imported {len(created)} tasks for {owner.username}.")
         )

@@ -4,9 +4,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from tasks import list_cache
 from tasks.management.users import user_from_option
 from tasks.models import TRASH_DAYS, Task
+from tasks.speedups import page_cache
 
 # A century: past that, dates overflow.
 MAX_DAYS = 36500
@@ -117,7 +117,7 @@ class Command(BaseCommand):
             # Tasks only: the count delete() returns includes their tag links.
             _, by_model = Task.objects.filter(pk__in=batch).delete()
             deleted += by_model.get(Task._meta.label, 0)
-            list_cache.changed_all()
+            page_cache.changed_all()
             self.stdout.write(f"  deleted {deleted} of {total}")
         noun = "task" if deleted == 1 else "tasks"
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {noun}."))

@@ -2,8 +2,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from tasks import list_cache
 from tasks.models import Task
+from tasks.speedups import page_cache
 from users.models import User
 
 USERNAME = "demo"
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                     description=description,
                     completed=completed,
                 )
-            list_cache.changed(user.pk)
+            page_cache.changed(user.pk)
         verb = "Created" if created else "Reset"
         self.stdout.write(
             self.style.SUCCESS(

@@ -6,8 +6,8 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from todo_project.conditional import ConditionalMixin
-from todo_project.problems import CONTENT_TYPE
+from api.conditional import ConditionalMixin
+from api.problems import CONTENT_TYPE
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -4,8 +4,8 @@ from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory
 
-from todo_project.negotiation import ContentNegotiation
-from todo_project.renderers import JSONRenderer
+from api.negotiation import ContentNegotiation
+from api.renderers import JSONRenderer
 
 RENDERERS = [JSONRenderer(), BrowsableAPIRenderer()]
 

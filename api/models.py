@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from .access import OwnedQuerySet
+
 # Hours a client may retry a request under the same Idempotency-Key;
 # `purge_idempotency_keys` deletes older keys.
 IDEMPOTENCY_KEY_HOURS = 24
@@ -31,10 +33,13 @@ class IdempotencyKey(models.Model):
     headers = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
+    # A key is its owner's: the same key from two users is two keys.
+    objects = OwnedQuerySet.as_manager()
+
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["owner", "key"], name="idempotency_owner_key_unique"
+                fields=["owner", "key"], name="api_idempotency_owner_key_unique"
             )
         ]
 

@@ -5,7 +5,7 @@ from django.core.exceptions import SuspiciousFileOperation
 from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
-from conftest import NOT_FOUND, problem
+from api.tests.helpers import NOT_FOUND, problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 from tasks.views import TaskViewSet

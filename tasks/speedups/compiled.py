@@ -1,17 +1,19 @@
-"""Querysets compiled to SQL once, then run for whichever owner asks.
+"""Querysets compiled to SQL once, then run for whichever user asks.
 
 Building a filtered list's queryset (the filters' form, the annotations) and
 compiling it to SQL took two fifths of an uncached list request. When the SQL
 depends only on which filters a request names and on values from a closed set
 (true/false, a priority, an ordering), never on who asks or when, it is the
-same text for every caller but for the owner's id. Such a queryset is built
-once per combination for a stand-in owner whose id no row has, compiled, and
-from then on run with the caller's id put where the stand-in's was.
+same text for every caller but for the caller's id. Such a queryset is built
+once per combination through the access rule for a stand-in user whose id no
+row has, so the scoping clause is the rule's own SQL, compiled, and from then
+on run with the caller's id put wherever the stand-in's was.
 
-Only the owner's id is replaced, so a query is refused unless the stand-in's id
-is its one parameter apart from booleans and integers: free text or a time
-(which would differ per request) cannot slip in. Pages are taken with LIMIT and
-OFFSET added to the compiled SQL, so one entry serves every page.
+Only the user's id is replaced, so a query is refused unless, apart from the
+stand-in's id (once or more: a rule may name the user in several clauses),
+its parameters are booleans and integers: free text or a time (which would
+differ per request) cannot slip in. Pages are taken with LIMIT and OFFSET
+added to the compiled SQL, so one entry serves every page.
 """
 
 import datetime
@@ -22,6 +24,8 @@ from collections.abc import Hashable
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+
+from api.access import is_scoped
 
 # Ids are positive; the stand-in's may not equal any other value the query
 # carries either, which for closed-set filters (0-3, booleans) it cannot.
@@ -37,9 +41,14 @@ def _timestamptz_loader():
 
 
 class CompiledQuery:
-    """A `.values()` queryset's SQL, its owner's id left as a slot."""
+    """A `.values()` queryset's SQL, its user's id left as a slot."""
 
     def __init__(self, queryset: QuerySet) -> None:
+        if not is_scoped(queryset.query):
+            # Unscoped SQL must never be shared between callers.
+            raise ValueError(
+                "Only a queryset scoped by an access rule to the stand-in compiles."
+            )
         query = queryset.query
         if (
             query.is_sliced
@@ -56,11 +65,8 @@ class CompiledQuery:
         if not all(isinstance(value, int) for value in params):
             raise ValueError("Only booleans and integers may be compiled in.")
         self._slots = [i for i, value in enumerate(params) if value == STAND_IN_ID]
-        if len(self._slots) != 1:
-            # Unscoped SQL must never be shared between callers.
-            raise ValueError(
-                "The queryset must be filtered by the stand-in owner, once."
-            )
+        if not self._slots:
+            raise ValueError("The queryset must be scoped to the stand-in user.")
         self._sql = f"{sql} LIMIT %s OFFSET %s"
         self._params = list(params)
         self._db = queryset.db
@@ -72,10 +78,11 @@ class CompiledQuery:
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self._converters = list(compiler.get_converters(fields).items())
 
-    def rows(self, owner_id: int, offset: int, limit: int) -> list[dict]:
-        """The owner's rows from `offset` on, at most `limit`, as dicts."""
+    def rows(self, user_id: int, offset: int, limit: int) -> list[dict]:
+        """The user's rows from `offset` on, at most `limit`, as dicts."""
         params = list(self._params)
-        params[self._slots[0]] = owner_id
+        for slot in self._slots:
+            params[slot] = user_id
         connection = connections[self._db]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and _utc(connection):
@@ -102,8 +109,8 @@ class CompiledQuery:
             result.append(dict(zip(self._names, row, strict=True)))
         return result
 
-    def bind(self, owner_id: int) -> "BoundQuery":
-        return BoundQuery(self, owner_id)
+    def bind(self, user_id: int) -> "BoundQuery":
+        return BoundQuery(self, user_id)
 
 
 def _utc(connection) -> bool:
@@ -113,14 +120,14 @@ def _utc(connection) -> bool:
 
 
 class BoundQuery:
-    """A compiled query for one owner: what CountingPaginator takes a page of."""
+    """A compiled query for one user: a RowSource CountingPaginator pages."""
 
-    def __init__(self, compiled: CompiledQuery, owner_id: int) -> None:
+    def __init__(self, compiled: CompiledQuery, user_id: int) -> None:
         self._compiled = compiled
-        self._owner_id = owner_id
+        self._user_id = user_id
 
     def rows(self, offset: int, limit: int) -> list[dict]:
-        return self._compiled.rows(self._owner_id, offset, limit)
+        return self._compiled.rows(self._user_id, offset, limit)
 
 
 class CompiledQueries:

@@ -1,13 +1,22 @@
+from typing import Protocol, runtime_checkable
+
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db.models import Count, QuerySet, Window
 from rest_framework import pagination
 from rest_framework.exceptions import ValidationError
 
-from .compiled_queries import BoundQuery, CompiledQuery
-
-_TOTAL = "_pagination_total"
+# The column each row of a counted page carries the total in (see counted()).
+TOTAL = "_pagination_total"
 MAX_OFFSET = 2**53
+
+
+@runtime_checkable
+class RowSource(Protocol):
+    """Rows some other way than a queryset (precompiled SQL, say), each a dict
+    carrying the total under TOTAL, as CountingPaginator.counted() makes them."""
+
+    def rows(self, offset: int, limit: int) -> list[dict]: ...
 
 
 class CountingPaginator(Paginator):
@@ -23,18 +32,12 @@ class CountingPaginator(Paginator):
     @staticmethod
     def counted(queryset: QuerySet) -> QuerySet:
         """The queryset with each row carrying the total, as page() reads it."""
-        return queryset.annotate(**{_TOTAL: Window(Count("*"))})
-
-    @classmethod
-    def compile(cls, queryset: QuerySet) -> CompiledQuery:
-        """The queryset compiled (see compiled_queries), to be paged from a
-        BoundQuery of it: its rows carry the total as page() reads it."""
-        return CompiledQuery(cls.counted(queryset))
+        return queryset.annotate(**{TOTAL: Window(Count("*"))})
 
     def page(self, number):
-        # A BoundQuery (from compile()) can only be paged here; a queryset
-        # falls back to Django's paging when this one cannot count it.
-        compiled = isinstance(self.object_list, BoundQuery)
+        # A RowSource can only be paged here; a queryset falls back to
+        # Django's paging when this one cannot count it.
+        compiled = isinstance(self.object_list, RowSource)
         if not compiled and (
             "count" in self.__dict__
             or not settings.API_OPTIMIZATIONS
@@ -52,9 +55,7 @@ class CountingPaginator(Paginator):
             raise EmptyPage(self.error_messages["no_results"])
         total = 0
         for row in rows:
-            total = (
-                row.pop(_TOTAL) if isinstance(row, dict) else row.__dict__.pop(_TOTAL)
-            )
+            total = row.pop(TOTAL) if isinstance(row, dict) else row.__dict__.pop(TOTAL)
         self.__dict__["count"] = total  # Paginator.count is a cached property
         return self._get_page(rows, number, self)
 

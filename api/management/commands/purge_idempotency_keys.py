@@ -3,7 +3,7 @@ from datetime import timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from tasks.models import IDEMPOTENCY_KEY_HOURS, IdempotencyKey
+from api.models import IDEMPOTENCY_KEY_HOURS, IdempotencyKey
 
 
 class Command(BaseCommand):

@@ -59,7 +59,7 @@ class DatabaseUnavailableMiddleware:
     """Turns a database outage during a view into 503 JSON, in DEBUG too.
 
     Errors outside views (other middleware) reach handler500, which makes the
-    same answer; see todo_project.views.server_error.
+    same answer; see api.views.server_error.
     """
 
     def __init__(self, get_response) -> None:

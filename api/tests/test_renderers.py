@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import renderers
 from rest_framework.exceptions import ErrorDetail
 
-from todo_project.renderers import JSONRenderer
+from api.renderers import JSONRenderer
 
 SAMPLES = [
     {"id": 1, "title": 'Ünïcode ✓ \u2028 \u2029 "quoted" \\ </script>'},

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
-from todo_project.schema import NON_BLANK_TEXT, WHITESPACE
+from api.schema import NON_BLANK_TEXT, WHITESPACE
 
 pytestmark = pytest.mark.django_db
 

@@ -56,4 +56,4 @@ def _forget(**kwargs) -> None:
     current.set("-")
 
 
-request_finished.connect(_forget, dispatch_uid="todo_project.request_id")
+request_finished.connect(_forget, dispatch_uid="api.request_id")

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from todo_project.redis_cache import spread
+from api.redis_cache import spread
 from users.token_cache import RedisError
 
 logger = logging.getLogger(__name__)

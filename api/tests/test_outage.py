@@ -4,9 +4,9 @@ import pytest
 from django import db
 from django.test import RequestFactory
 
-from conftest import problem
+from api.tests.helpers import problem
+from api.views import server_error
 from tasks.views import TaskViewSet
-from todo_project.views import server_error
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from rest_framework.test import APIClient
 
-from conftest import REDIS_URL, problem
+from api.tests.helpers import REDIS_URL, problem
 from todo_project.tests import live
 from todo_project.tests.processes import run_python
 from users.tests.factories import PASSWORD, UserFactory

@@ -97,6 +97,18 @@ def hit(policy: str, client: str, rate: Rate, batch: int = 1) -> Count:
     return Count(policy, rate, used, reset)
 
 
+def reset() -> None:
+    """Forget every count this process holds, and any without Redis (tests
+    start each from nothing: their requests all come from one address)."""
+    global _redis_retry_at
+    with _lock:
+        _fallback.clear()
+        _batches.clear()
+        _redis_retry_at = 0.0
+    if getattr(getattr(cache, "_cache", None), "get_client", None) is None:
+        cache.clear()  # without Redis, limits are counted in this cache
+
+
 def _add(key: str, requests: int, window: int, now: float) -> int:
     """Add requests to the shared count (this process's, while Redis is away)."""
     global _redis_retry_at

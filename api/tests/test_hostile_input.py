@@ -6,7 +6,7 @@ import pytest
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from conftest import bearer, invalid_fields
+from api.tests.helpers import bearer, invalid_fields
 from tasks.models import Tag, Task
 from tasks.tests.factories import TaskFactory
 

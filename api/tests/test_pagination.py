@@ -3,10 +3,10 @@ from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from conftest import problem
+from api.pagination import CountingPaginator
+from api.tests.helpers import problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
-from todo_project.pagination import CountingPaginator
 
 pytestmark = pytest.mark.django_db
 

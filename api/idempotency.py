@@ -106,7 +106,7 @@ class IdempotentPostMixin:
 def _claim(request, key: str) -> IdempotencyKey:
     """The caller's new key row, or an exception that answers instead."""
     fingerprint = _fingerprint(request)
-    rows = IdempotencyKey.objects.filter(owner=request.user, key=key)
+    rows = IdempotencyKey.objects.writable_by(request.user).filter(key=key)
     expired = timezone.now() - timedelta(hours=IDEMPOTENCY_KEY_HOURS)
     rows.filter(created_at__lt=expired).delete()  # as if never used
     try:
