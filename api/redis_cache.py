@@ -10,6 +10,11 @@ import random
 
 from django.core.cache.backends import redis as django_redis
 
+try:  # Redis is optional: without it there is nothing to catch.
+    from redis.exceptions import RedisError
+except ImportError:  # pragma: no cover
+    RedisError = OSError  # type: ignore[assignment,misc]
+
 
 def spread(seconds: float) -> float:
     """A lifetime between half of `seconds` and all of it.

@@ -10,7 +10,6 @@ from users.admin import UserAdmin
 from users.models import User
 
 from .models import ChangeClock, Tag, Task, Tombstone
-from .speedups import page_cache
 from .tags import tags_named
 
 # Owners matched by a search word that are inlined into the task query as ids.
@@ -43,27 +42,8 @@ class EstimatedCountPaginator(Paginator):
         return super().count
 
 
-class ListCacheAdmin(admin.ModelAdmin):
-    """Every write from here invalidates the owners' cached task lists (a tag's
-    name shows in its tasks)."""
-
-    def save_model(self, request, obj, form, change) -> None:
-        super().save_model(request, obj, form, change)
-        page_cache.changed(obj.owner_id)
-        if change and "owner" in form.changed_data:
-            page_cache.changed(form.initial["owner"])
-
-    def delete_model(self, request, obj) -> None:
-        super().delete_model(request, obj)
-        page_cache.changed(obj.owner_id)
-
-    def delete_queryset(self, request, queryset) -> None:
-        super().delete_queryset(request, queryset)
-        page_cache.changed_all()
-
-
 @admin.register(Task)
-class TaskAdmin(ListCacheAdmin):
+class TaskAdmin(admin.ModelAdmin):
     """Tasks for operators: find, inspect and correct them."""
 
     list_display = [
@@ -149,7 +129,6 @@ class TaskAdmin(ListCacheAdmin):
     @admin.action(description="Mark selected tasks as completed")
     def mark_completed(self, request, queryset) -> None:
         changed = queryset.mark_completed()
-        page_cache.changed_all()
         self.message_user(
             request, f"Marked {_tasks(changed)} completed.", messages.SUCCESS
         )
@@ -157,13 +136,11 @@ class TaskAdmin(ListCacheAdmin):
     @admin.action(description="Mark selected tasks as not completed")
     def mark_not_completed(self, request, queryset) -> None:
         changed = queryset.mark_open()
-        page_cache.changed_all()
         self.message_user(request, f"Reopened {_tasks(changed)}.", messages.SUCCESS)
 
     @admin.action(description="Restore selected tasks from the trash")
     def restore_from_trash(self, request, queryset) -> None:
         changed = queryset.trashed().update(deleted_at=None)
-        page_cache.changed_all()
         self.message_user(request, f"Restored {_tasks(changed)}.", messages.SUCCESS)
 
 
@@ -172,7 +149,7 @@ def _tasks(count: int) -> str:
 
 
 @admin.register(Tag)
-class TagAdmin(ListCacheAdmin):
+class TagAdmin(admin.ModelAdmin):
     """Tags for operators: find one by name or owner, rename or delete it."""
 
     list_display = ["name", "owner", "created_at"]

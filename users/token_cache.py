@@ -19,15 +19,10 @@ from django.db import transaction
 from django.utils import timezone
 from knox.models import AuthToken
 
-from api.redis_cache import spread
+from api.redis_cache import RedisError, spread
 
 logger = logging.getLogger(__name__)
 PREFIX = "auth:token:"
-
-try:  # Redis is optional: without it there is nothing to catch.
-    from redis.exceptions import RedisError
-except ImportError:  # pragma: no cover
-    RedisError = OSError  # type: ignore[assignment,misc]
 
 
 def enabled() -> bool:

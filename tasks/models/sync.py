@@ -11,6 +11,8 @@ it, and a feed that remembers the last number it served skips nothing.
 
 The stamping lives here, in the models and querysets, rather than in the
 views: the API, the admin and the commands all write through these methods.
+So does what must follow every write: the owner's cached task list is renewed
+once the write commits (speedups.page_cache).
 """
 
 from collections import defaultdict
@@ -22,6 +24,8 @@ from django.db import connections, models, router, transaction
 from django.db.models import Func, Value
 
 from api.access import OwnedQuerySet
+
+from ..speedups import page_cache
 
 # Days the change feed remembers deletions (`purge_tombstones` forgets older
 # ones): a client that has not synced for longer must sync from scratch.
@@ -51,7 +55,9 @@ class ChangeClockQuerySet(OwnedQuerySet):
                 f"DO UPDATE SET seq = {table}.seq + 1 RETURNING seq"
             )
             cursor.execute(sql, [owner_id])
-            return cursor.fetchone()[0]
+            seq = cursor.fetchone()[0]
+        page_cache.changed(owner_id)
+        return seq
 
 
 class NextChangeNumber(Func):
@@ -209,6 +215,7 @@ class SyncedModel(models.Model):
         # locked until that statement's transaction commits: a save is one
         # round trip, and needs no transaction of its own.
         self.change_seq = NextChangeNumber(self.owner_id)
+        page_cache.changed(self.owner_id)
         try:
             super().save(*args, **kwargs)
         finally:

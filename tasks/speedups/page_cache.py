@@ -1,14 +1,16 @@
 """The default first page of a user's task list, cached in Redis.
 
-A cached page is stored with the two generations it was computed under: the
-user's (changed after every commit that writes that user's tasks) and a global
-one (changed by bulk writes: admin actions, imports, seeds, purges). A page is
-served only while both still match, so a write is visible in the writer's next
-read. The generations are read before the page's queries run, so a write that
-commits meanwhile can only make the new entry stale, never a stale entry fresh.
-Pages live at most API_LIST_CACHE_SECONDS, which also bounds what a write that
-cannot reach Redis, or one made outside these paths (a shell), leaves stale.
-Without Redis every list is computed, as without the cache.
+A cached page is stored with the generation of the user's tasks it was computed
+under. The model layer renews a user's generation after every commit that
+writes what their list shows (tasks/models/sync.py: every write to tasks and
+tags takes the owner's change number there, whoever makes it: the API, the
+admin, a command), and a page is served only while its generation still
+matches, so a write is visible in the writer's next read. The generation is
+read before the page's queries run, so a write that commits meanwhile can only
+make the new entry stale, never a stale entry fresh. Pages live at most
+API_LIST_CACHE_SECONDS, which also bounds what a write that cannot reach Redis,
+or one made outside the models (SQL in a shell), leaves stale. Without Redis
+every list is computed, as without the cache.
 """
 
 import logging
@@ -18,15 +20,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 
-from api.redis_cache import spread
-from users.token_cache import RedisError
+from api.redis_cache import RedisError, spread
 
 logger = logging.getLogger(__name__)
 
-ALL = "tasks:gen"
 
-
-def _user(user_id: int | None) -> str:
+def _generation(user_id: int) -> str:
     return f"tasks:gen:{user_id}"
 
 
@@ -38,57 +37,48 @@ def enabled() -> bool:
     return settings.API_LIST_CACHE
 
 
-def cached(user_id: int, origin: str) -> tuple[dict | None, tuple | None]:
-    """(the page, its generations) if a current page is cached, else (None,
-    the generations to store a new page under; None if Redis is away)."""
-    keys = [_user(user_id), ALL, _page(user_id, origin)]
+def cached(user_id: int, origin: str) -> tuple[dict | None, str | None]:
+    """(the page, its generation) if a current page is cached, else (None, the
+    generation to store a new page under; None if Redis is away)."""
+    keys = [_generation(user_id), _page(user_id, origin)]
     try:
         found = cache.get_many(keys)
-        generations = (found.get(keys[0]), found.get(keys[1]))
-        if None in generations:
-            for key in keys[:2]:
-                cache.add(key, uuid.uuid4().hex, timeout=None)
-            again = cache.get_many(keys[:2])
-            generations = (again.get(keys[0]), again.get(keys[1]))
+        generation = found.get(keys[0])
+        if generation is None:
+            cache.add(keys[0], uuid.uuid4().hex, timeout=None)
+            generation = cache.get(keys[0])
     except (RedisError, OSError) as exc:
         logger.warning("List cache unavailable: %s", exc)
         return None, None
-    entry = found.get(keys[2])
-    if entry is not None and entry[0] == generations:
-        return entry[1], generations
-    return None, generations
+    entry = found.get(keys[1])
+    if entry is not None and entry[0] == generation:
+        return entry[1], generation
+    return None, generation
 
 
-def store(user_id: int, origin: str, generations: tuple | None, page: dict) -> None:
-    if generations is None or None in generations:
+def store(user_id: int, origin: str, generation: str | None, page: dict) -> None:
+    if generation is None:
         return
     try:
         cache.set(
             _page(user_id, origin),
-            (generations, page),
+            (generation, page),
             timeout=spread(settings.API_LIST_CACHE_SECONDS),
         )
     except (RedisError, OSError) as exc:
         logger.warning("List cache unavailable: %s", exc)
 
 
-def changed(user_id: int | None) -> None:
-    """This user's tasks changed: once committed, their cached pages are stale."""
-    _new_generation_on_commit(_user(user_id))
-
-
-def changed_all() -> None:
-    """Tasks of any number of users changed (a bulk write)."""
-    _new_generation_on_commit(ALL)
-
-
-def _new_generation_on_commit(key: str) -> None:
+def changed(user_id: int) -> None:
+    """What this user's list shows changed: once the current transaction
+    commits (at once outside one), their cached pages are stale. Called by
+    the model layer, for every write."""
     if not enabled():
         return
 
     def renew() -> None:
         try:
-            cache.set(key, uuid.uuid4().hex, timeout=None)
+            cache.set(_generation(user_id), uuid.uuid4().hex, timeout=None)
         except (RedisError, OSError) as exc:
             logger.error(
                 "Could not invalidate cached task lists (stale for up to %ss): %s",

@@ -4,6 +4,10 @@ Against a real Redis, committing for real (the redis_cache fixture).
 """
 
 import io
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -14,6 +18,8 @@ from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from tasks.models import Task
+from tasks.serializers import TaskSerializer
+from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users.tests.factories import UserFactory
 
@@ -148,3 +154,198 @@ def test_without_redis_lists_still_work(client, owner, redis_down):
     assert titles(client) == ["Still here"]
     client.post("/api/v1/tasks/", {"title": "And this"})
     assert titles(client) == ["And this", "Still here"]
+
+
+# Every way a task or tag is written, each followed by a fresh read of the
+# owner's cached list. None of them tells the cache: the model layer does.
+
+
+def _api(client, method, path, body=None):
+    response = getattr(client, method)(path, body)
+    assert response.status_code < 300, response.content
+
+
+def _admin(method, path, body=None):
+    operator = Client()
+    operator.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = getattr(operator, method)(path, body)
+    assert response.status_code == 302, response.content  # done: redirected
+
+
+def _command(*args, stdin: str = ""):
+    previous, sys.stdin = sys.stdin, io.StringIO(stdin)
+    try:
+        call_command(*args, stdout=io.StringIO())
+    finally:
+        sys.stdin = previous
+
+
+@dataclass
+class Write:
+    act: Callable  # (client, owner, task)
+    prepare: Callable = lambda task: None  # before the list is cached
+
+
+def _tag(task) -> int:
+    return task.tags.get().pk
+
+
+WRITES = {
+    "api create": Write(
+        lambda c, o, t: _api(c, "post", "/api/v1/tasks/", {"title": "New"})
+    ),
+    "api patch": Write(
+        lambda c, o, t: _api(c, "patch", f"/api/v1/tasks/{t.pk}/", {"title": "New"})
+    ),
+    "api put": Write(
+        lambda c, o, t: _api(c, "put", f"/api/v1/tasks/{t.pk}/", {"title": "New"})
+    ),
+    "api delete": Write(lambda c, o, t: _api(c, "delete", f"/api/v1/tasks/{t.pk}/")),
+    "api complete": Write(
+        lambda c, o, t: _api(c, "post", f"/api/v1/tasks/{t.pk}/complete/")
+    ),
+    "api reopen": Write(
+        lambda c, o, t: _api(c, "post", f"/api/v1/tasks/{t.pk}/reopen/"),
+        prepare=lambda task: task.set_completed(True),
+    ),
+    "api restore": Write(
+        lambda c, o, t: _api(c, "post", f"/api/v1/tasks/{t.pk}/restore/"),
+        prepare=lambda task: task.move_to_trash(),
+    ),
+    "api bulk": Write(
+        lambda c, o, t: _api(
+            c,
+            "post",
+            "/api/v1/tasks/bulk/",
+            {"operations": [{"op": "update", "id": t.pk, "data": {"title": "New"}}]},
+        )
+    ),
+    "api tag rename": Write(
+        lambda c, o, t: _api(c, "patch", f"/api/v1/tags/{_tag(t)}/", {"name": "new"})
+    ),
+    "api tag delete": Write(
+        lambda c, o, t: _api(c, "delete", f"/api/v1/tags/{_tag(t)}/")
+    ),
+    "admin change form": Write(
+        lambda c, o, t: _admin(
+            "post",
+            f"/admin/tasks/task/{t.pk}/change/",
+            {"owner": o.pk, "title": "New", "description": "", "priority": 0},
+        )
+    ),
+    "admin change of owner": Write(
+        lambda c, o, t: _admin(
+            "post",
+            f"/admin/tasks/task/{t.pk}/change/",
+            {"owner": UserFactory().pk, "title": "x", "description": "", "priority": 0},
+        )
+    ),
+    "admin action": Write(
+        lambda c, o, t: _admin(
+            "post",
+            "/admin/tasks/task/",
+            {"action": "mark_completed", "_selected_action": [t.pk]},
+        )
+    ),
+    "admin restore action": Write(
+        lambda c, o, t: _admin(
+            "post",
+            "/admin/tasks/task/",
+            {"action": "restore_from_trash", "_selected_action": [t.pk]},
+        ),
+        prepare=lambda task: task.move_to_trash(),
+    ),
+    "admin delete": Write(
+        lambda c, o, t: _admin(
+            "post", f"/admin/tasks/task/{t.pk}/delete/", {"post": "yes"}
+        )
+    ),
+    "admin bulk delete": Write(
+        lambda c, o, t: _admin(
+            "post",
+            "/admin/tasks/task/",
+            {"action": "delete_selected", "_selected_action": [t.pk], "post": "yes"},
+        )
+    ),
+    "admin tag rename": Write(
+        lambda c, o, t: _admin(
+            "post",
+            f"/admin/tasks/tag/{_tag(t)}/change/",
+            {"name": "new"},
+        )
+    ),
+    "import_tasks": Write(
+        lambda c, o, t: _command(
+            "import_tasks", "-", "--user", o.username, stdin='[{"title": "New"}]'
+        )
+    ),
+    "purge_tasks": Write(
+        lambda c, o, t: _command(
+            "purge_tasks", "--completed-before", "0", "--no-input"
+        ),
+        prepare=lambda task: task.set_completed(True),
+    ),
+}
+# The other commands write no task or tag of a user who has a list to cache:
+# seed_demo writes the demo user's (tested below), seed_tasks only new users';
+# the rest only read.
+READ_ONLY_COMMANDS = {
+    "create_token",
+    "export_tasks",
+    "purge_tombstones",
+    "seed_demo",
+    "seed_tasks",
+    "task_stats",
+}
+
+
+def test_every_command_is_tested_here_or_writes_no_cached_list():
+    folder = Path(__file__).parents[1] / "management" / "commands"
+    commands = {path.stem for path in folder.glob("*.py")} - {"__init__"}
+
+    assert commands == READ_ONLY_COMMANDS | {name for name in WRITES if " " not in name}
+
+
+def shown(client) -> list[tuple]:
+    response = client.get("/api/v1/tasks/")
+    assert response.status_code == 200
+    return [
+        (task["id"], task["title"], task["completed"], task["tags"])
+        for task in response.json()["results"]
+    ]
+
+
+def stored(owner) -> list[tuple]:
+    tasks = Task.objects.readable_by(owner).alive().with_tag_names()
+    return [
+        (task["id"], task["title"], task["completed"], task["tags"])
+        for task in TaskSerializer(tasks, many=True).data
+    ]
+
+
+@pytest.mark.parametrize("write", list(WRITES))
+def test_a_write_through_any_path_shows_in_the_owners_next_list(client, owner, write):
+    task = TaskFactory(owner=owner, title="Before")
+    task.tags.set(tags_named(owner, ["tagged"]))
+    TaskFactory(owner=owner, title="Bystander")
+    WRITES[write].prepare(task)
+    before = shown(client)
+    assert statements(client) == []  # served from the cache
+
+    WRITES[write].act(client, owner, task)
+
+    assert stored(owner) != before
+    assert shown(client) == stored(owner)
+
+
+def test_the_demo_seed_shows_in_the_demo_users_next_list(redis_cache, settings):
+    settings.DEBUG = True
+    demo = UserFactory(username="demo")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {AuthToken.objects.create(demo)[1]}")
+    assert shown(client) == []
+    assert statements(client) == []  # served from the cache
+
+    call_command("seed_demo", stdout=io.StringIO())
+
+    assert shown(client) == stored(demo) != []

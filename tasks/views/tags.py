@@ -18,7 +18,6 @@ from ..models import Tag, Task
 from ..serializers import (
     TagSerializer,
 )
-from ..speedups import page_cache
 from ..tags import check_room
 
 
@@ -57,11 +56,6 @@ class TagViewSet(ScopedModelViewSet):
 
     def perform_update(self, serializer: BaseSerializer) -> None:
         _save_tag(serializer)
-        page_cache.changed(self.request.user.pk)  # the tasks show the new name
-
-    def perform_destroy(self, instance: Tag) -> None:
-        instance.delete()
-        page_cache.changed(self.request.user.pk)
 
 
 def _live_task_count() -> Coalesce:

@@ -19,7 +19,7 @@ from .. import bulk, examples
 from ..filters import BooleanFilter, TaskFilter
 from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task
 from ..serializers import TaskSerializer
-from ..speedups import lists, page_cache
+from ..speedups import lists
 
 
 @extend_schema_view(
@@ -91,16 +91,10 @@ class TaskViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         serializer.save(owner=self.request.user)
-        page_cache.changed(self.request.user.pk)
-
-    def perform_update(self, serializer: BaseSerializer) -> None:
-        serializer.save()
-        page_cache.changed(self.request.user.pk)
 
     def perform_destroy(self, instance: Task) -> None:
         # To the trash: GET /trash/ lists it, POST .../restore/ brings it back.
         instance.move_to_trash()
-        page_cache.changed(self.request.user.pk)
 
     @extend_schema(
         summary="Complete one of your tasks",
@@ -134,8 +128,7 @@ class TaskViewSet(ScopedModelViewSet):
     def restore(self, request, pk=None) -> Response:
         # The one task action that also finds trashed tasks.
         task = get_object_or_404(self._with_trash(request.user), pk=pk)
-        if task.restore():
-            page_cache.changed(self.request.user.pk)
+        task.restore()
         return Response(self.get_serializer(task).data)
 
     @extend_schema(
@@ -161,13 +154,11 @@ class TaskViewSet(ScopedModelViewSet):
             envelope.validated_data["atomic"],
             self.get_serializer_context(),
         )
-        page_cache.changed(request.user.pk)
         return Response({"results": results})
 
     def _set_completed(self, completed: bool) -> Response:
         task = self.get_object()
-        if task.set_completed(completed):
-            page_cache.changed(self.request.user.pk)
+        task.set_completed(completed)
         return Response(self.get_serializer(task).data)
 
     def get_success_headers(self, data) -> dict[str, str]:

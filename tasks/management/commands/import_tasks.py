@@ -13,7 +13,6 @@ from tasks.models import (
     bulk_create_keeping_timestamps,
 )
 from tasks.serializers import TaskTransferSerializer
-from tasks.speedups import page_cache
 from tasks.tags import tags_named
 
 # How many bad rows to list before summarising the rest.
@@ -72,7 +71,6 @@ class Command(BaseCommand):
             _keep_creation_times(tags_named(owner, list(tag_times)), tag_times, had)
             created = bulk_create_keeping_timestamps(tasks)
             _tag(owner, created, tag_names)
-            page_cache.changed(owner.pk)
         self.stdout.write(
             self.style.SUCCESS(f"Imported {len(created)} tasks for {owner.username}.")
         )

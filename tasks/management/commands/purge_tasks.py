@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from tasks.management.users import user_from_option
 from tasks.models import TRASH_DAYS, Task
-from tasks.speedups import page_cache
 
 # A century: past that, dates overflow.
 MAX_DAYS = 36500
@@ -117,7 +116,6 @@ class Command(BaseCommand):
             # Tasks only: the count delete() returns includes their tag links.
             _, by_model = Task.objects.filter(pk__in=batch).delete()
             deleted += by_model.get(Task._meta.label, 0)
-            page_cache.changed_all()
             self.stdout.write(f"  deleted {deleted} of {total}")
         noun = "task" if deleted == 1 else "tasks"
         self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {noun}."))

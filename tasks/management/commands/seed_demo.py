@@ -3,7 +3,6 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tasks.models import Task
-from tasks.speedups import page_cache
 from users.models import User
 
 USERNAME = "demo"
@@ -54,7 +53,6 @@ class Command(BaseCommand):
                     description=description,
                     completed=completed,
                 )
-            page_cache.changed(user.pk)
         verb = "Created" if created else "Reset"
         self.stdout.write(
             self.style.SUCCESS(

@@ -10,7 +10,6 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from tasks.models import Priority, Tag, Task, bulk_create_keeping_timestamps, due_by
-from tasks.speedups import page_cache
 from users.models import User
 
 TITLES = [
@@ -99,7 +98,6 @@ class Command(BaseCommand):
             else:
                 self._bulk_insert(rows, progress)
             links = self._tag(rng, owners)
-            page_cache.changed_all()
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner (and the admin's estimated count).
             with connection.cursor() as cursor:
