@@ -23,6 +23,14 @@ def fresh_rate_limits():
 
 
 @pytest.fixture
+def optimized(settings):
+    """For tests of the speed-ups themselves (query counts, caches, compiled
+    SQL): on, whatever API_OPTIMIZATIONS says. CI runs the suite once more
+    with it off, where every other test holds the plain DRF path to the same."""
+    settings.API_OPTIMIZATIONS = True
+
+
+@pytest.fixture
 def api_client() -> APIClient:
     return APIClient()
 
@@ -87,7 +95,7 @@ def unreachable_connection(db):
 
 
 @pytest.fixture
-def redis_cache(settings, transactional_db):
+def redis_cache(settings, transactional_db, optimized):
     """The caches on a real Redis (TEST_REDIS_URL, default: the machine's, db 15).
 
     With transactional_db: the caches are invalidated on commit, so the tests

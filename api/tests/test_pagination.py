@@ -8,7 +8,7 @@ from api.tests.helpers import problem
 from tasks.models import Task
 from tasks.tests.factories import TaskFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("optimized")]
 
 
 @pytest.fixture

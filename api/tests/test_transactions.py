@@ -37,7 +37,7 @@ def transactions_on_tasks(send) -> list[tuple[str, object]]:
     return seen
 
 
-def test_reads_run_outside_a_transaction(auth_client, user):
+def test_reads_run_outside_a_transaction(auth_client, user, optimized):
     task = TaskFactory(owner=user)
 
     for path in ("/api/v1/tasks/", f"/api/v1/tasks/{task.pk}/", "/api/v1/users/me/"):

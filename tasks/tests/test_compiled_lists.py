@@ -15,7 +15,7 @@ from tasks.speedups.compiled import STAND_IN_ID, CompiledQuery
 from tasks.tests.factories import TaskFactory
 from users.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("optimized")]
 
 # Every filter that may be compiled, with pages and page sizes, alone and together.
 QUERIES = [

@@ -217,7 +217,9 @@ def test_invalid_query_parameters_are_400_naming_the_parameter(
 
 
 @pytest.mark.parametrize("page_size", [1, 20, 100])
-def test_list_query_count_does_not_grow_with_page_size(auth_client, user, page_size):
+def test_list_query_count_does_not_grow_with_page_size(
+    auth_client, user, page_size, optimized
+):
     TaskFactory.create_batch(100, owner=user)
 
     with CaptureQueriesContext(connection) as queries:

@@ -235,7 +235,7 @@ def test_search_covers_tag_names(auth_client):
     assert listed(auth_client, "search=grocer") == ["tagged"]
 
 
-def test_search_reads_only_the_callers_tags(auth_client, user, other_user):
+def test_search_reads_only_the_callers_tags(auth_client, user, other_user, optimized):
     # Whatever the plan, the tag part of a search starts from the caller's own
     # tags; correlated on each task's owner instead, PostgreSQL may hash every
     # user's matching tags, scanning the whole tag table.
