@@ -168,7 +168,17 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     def _set_tags(self, task: Task, names: list[str]) -> None:
         # After the task's own write, so the count is exact (tags.check_room).
         tags = tags_named(task.owner, names, limited=True)
-        task.tags.set(tags)
+        # The task's tags that this user may change, rather than all of its
+        # links (task.tags.set), which would take tags the rule keeps from
+        # them into account.
+        held = set(
+            Tag.objects.writable_by(task.owner)
+            .filter(tasks=task)
+            .values_list("pk", flat=True)
+        )
+        wanted = {tag.pk for tag in tags}
+        task.tags.remove(*(held - wanted))
+        task.tags.add(*(wanted - held))
         task.tag_names = [tag.name for tag in tags]
 
     def to_representation(self, instance: Task) -> dict:
