@@ -9,12 +9,18 @@ transaction, so of two writers racing with the same ETag exactly one wins.
 """
 
 import hashlib
+from typing import TYPE_CHECKING
 
 import orjson
 from rest_framework import status
 from rest_framework.exceptions import APIException
 from rest_framework.generics import get_object_or_404
 from rest_framework.permissions import SAFE_METHODS
+
+if TYPE_CHECKING:
+    from rest_framework.viewsets import GenericViewSet as _ViewSet
+else:
+    _ViewSet = object  # see api.transactions.ViewMixinBase
 
 
 class PreconditionFailed(APIException):
@@ -47,7 +53,7 @@ def if_none_match(header: str, current: str) -> bool:
     return "*" in tags or current in tags
 
 
-class ConditionalMixin:
+class ConditionalMixin(_ViewSet):
     """For a viewset: ETags on the actions in `etag_actions`, 304 and 412."""
 
     etag_actions = frozenset({"retrieve", "create", "update", "partial_update"})

@@ -24,6 +24,7 @@ from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from .models import IDEMPOTENCY_KEY_HOURS, IDEMPOTENCY_KEY_MAX_LENGTH, IdempotencyKey
+from .transactions import ViewMixinBase
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
 # Visible ASCII (no spaces, which proxies may fold or trim); also the schema's.
@@ -59,15 +60,14 @@ class _Replay(Exception):
         self.response = response
 
 
-class IdempotentPostMixin:
+class IdempotentPostMixin(ViewMixinBase):
     """For an API view whose writes run in a transaction (AtomicWritesMixin)."""
 
     idempotent_posts = True  # for the schema
-    idempotency_key_pattern = KEY_PATTERN
     _claim: IdempotencyKey | None = None
 
     def initial(self, request, *args, **kwargs) -> None:
-        super().initial(request, *args, **kwargs)  # type: ignore[misc]
+        super().initial(request, *args, **kwargs)
         key = request.META.get(HEADER)
         if request.method == "POST" and key is not None:
             if not KEY.fullmatch(key):

@@ -1,4 +1,4 @@
-from typing import Protocol, runtime_checkable
+from typing import Protocol, cast, runtime_checkable
 
 from django.conf import settings
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
@@ -47,9 +47,9 @@ class CountingPaginator(Paginator):
         number = self.validate_number_format(number)
         bottom = (number - 1) * self.per_page
         if compiled:
-            rows = self.object_list.rows(bottom, self.per_page)
+            rows = cast(RowSource, self.object_list).rows(bottom, self.per_page)
         else:
-            query = self.counted(self.object_list)
+            query = self.counted(cast(QuerySet, self.object_list))
             rows = list(query[bottom : bottom + self.per_page])
         if not rows and (number > 1 or not self.allow_empty_first_page):
             raise EmptyPage(self.error_messages["no_results"])
@@ -57,7 +57,7 @@ class CountingPaginator(Paginator):
         for row in rows:
             total = row.pop(TOTAL) if isinstance(row, dict) else row.__dict__.pop(TOTAL)
         self.__dict__["count"] = total  # Paginator.count is a cached property
-        return self._get_page(rows, number, self)
+        return self._get_page(rows, number, self)  # type: ignore[attr-defined]
 
     def _countable(self) -> bool:
         # A window counts rows before DISTINCT and cannot annotate a UNION;

@@ -6,8 +6,9 @@ from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
-from api.conditional import ConditionalMixin
-from api.problems import CONTENT_TYPE
+from . import idempotency
+from .conditional import ConditionalMixin
+from .problems import CONTENT_TYPE
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -162,7 +163,7 @@ class AutoSchema(SpectacularAutoSchema):
             parameters.append(
                 OpenApiParameter(
                     "Idempotency-Key",
-                    {"type": "string", "pattern": self.view.idempotency_key_pattern},
+                    {"type": "string", "pattern": idempotency.KEY_PATTERN},
                     OpenApiParameter.HEADER,
                     description="Any unique string (a UUID) of 1-255 visible ASCII "
                     "characters: "
@@ -172,7 +173,10 @@ class AutoSchema(SpectacularAutoSchema):
                 )
             )
         view = self.view
-        if isinstance(view, ConditionalMixin) and view.action in view.etag_actions:
+        if (
+            isinstance(view, ConditionalMixin)
+            and getattr(view, "action", None) in view.etag_actions
+        ):
             parameters.append(
                 OpenApiParameter(
                     "ETag",

@@ -1,9 +1,19 @@
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import connection, transaction
 from rest_framework.permissions import SAFE_METHODS
+from rest_framework.views import APIView
+
+# What the view mixins here are mixed into, for the type checker only: at run
+# time a mixin must not bring APIView into the class's bases a second time.
+if TYPE_CHECKING:
+    ViewMixinBase = APIView
+else:
+    ViewMixinBase = object
 
 
-class AtomicWritesMixin:
+class AtomicWritesMixin(ViewMixinBase):
     """For an API view: a write runs in one transaction, a read in none.
 
     ATOMIC_REQUESTS gives every request a transaction, which costs a read that

@@ -122,8 +122,9 @@ class TaskAdmin(admin.ModelAdmin):
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "description":
-            field.strip = False  # kept exactly as written, as the API keeps it
+        if db_field.name == "description" and field is not None:
+            # Kept exactly as written, as the API keeps it.
+            field.strip = False  # type: ignore[attr-defined]
         return field
 
     @admin.action(description="Mark selected tasks as completed")

@@ -1,4 +1,5 @@
 import copy
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Value
@@ -19,6 +20,11 @@ from .models import (
     Task,
 )
 from .tags import tags_named
+
+if TYPE_CHECKING:
+    _ModelSerializer = serializers.ModelSerializer
+else:
+    _ModelSerializer = object  # a mixin: ModelSerializer comes after it
 
 
 class PriorityField(serializers.ChoiceField):
@@ -58,7 +64,7 @@ class TagNamesField(serializers.ListField):
         return sorted(value or [], key=str.lower)
 
 
-class BuiltOnceFieldsMixin:
+class BuiltOnceFieldsMixin(_ModelSerializer):
     """A ModelSerializer whose fields are built once per class, then copied.
 
     DRF inspects the model for every serializer it creates, then re-creates
@@ -75,7 +81,7 @@ class BuiltOnceFieldsMixin:
         built = cls.__dict__.get("_built_fields")
         if built is None:
             built = super().get_fields()
-            cls._built_fields = built
+            cls._built_fields = built  # type: ignore[attr-defined]
         return {
             name: copy.deepcopy(field)
             if hasattr(field, "child") or hasattr(field, "fields")

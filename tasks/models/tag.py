@@ -30,6 +30,8 @@ class Tag(SyncedModel):
 
     # Set on tags read by the /tags/ endpoint (an annotation), not a column.
     task_count: int
+    # The name as read from the database, to tell a rename on save.
+    _saved_name: str | None
 
     class Meta:
         ordering = [Lower("name"), "id"]
@@ -55,8 +57,8 @@ class Tag(SyncedModel):
         return self.name
 
     @classmethod
-    def from_db(cls, db, field_names, values):
-        tag = super().from_db(db, field_names, values)
+    def from_db(cls, *args, **kwargs) -> "Tag":
+        tag = super().from_db(*args, **kwargs)
         tag._saved_name = tag.__dict__.get("name")  # to tell a rename on save
         return tag
 

@@ -111,7 +111,7 @@ class Task(SyncedModel):
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The database's default too, for rows written outside the ORM (COPY).
     priority = models.PositiveSmallIntegerField(
-        choices=Priority.choices, default=Priority.NONE, db_default=Priority.NONE
+        choices=Priority, default=Priority.NONE, db_default=Priority.NONE
     )
     # A deadline at a moment, or an all-day one on a date; never both.
     due_at = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,7 @@
 """The caller's tasks: list, create, change, complete, bulk."""
 
+from typing import cast
+
 from django.conf import settings
 from drf_spectacular.utils import (
     OpenApiParameter,
@@ -17,7 +19,7 @@ from api.viewsets import ScopedModelViewSet
 
 from .. import bulk, examples
 from ..filters import BooleanFilter, TaskFilter
-from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task
+from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task, TaskQuerySet
 from ..serializers import TaskSerializer
 from ..speedups import lists
 
@@ -75,7 +77,7 @@ class TaskViewSet(ScopedModelViewSet):
         return self._with_trash(user).alive()
 
     def _with_trash(self, user):
-        return super().rows_for(user).with_tag_names()
+        return cast(TaskQuerySet, super().rows_for(user)).with_tag_names()
 
     def list(self, request, *args, **kwargs) -> Response:
         if settings.API_OPTIMIZATIONS:

@@ -1,5 +1,7 @@
 """The caller's trash."""
 
+from typing import cast
+
 from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
@@ -9,7 +11,7 @@ from rest_framework import mixins
 from api.viewsets import ScopedGenericViewSet
 
 from .. import examples
-from ..models import Task
+from ..models import Task, TaskQuerySet
 from ..serializers import (
     TrashedTaskSerializer,
 )
@@ -38,5 +40,6 @@ class TrashViewSet(
     serializer_class = TrashedTaskSerializer
 
     def rows_for(self, user):
-        trashed = super().rows_for(user).trashed().with_tag_names()
+        tasks = cast(TaskQuerySet, super().rows_for(user))
+        trashed = tasks.trashed().with_tag_names()
         return trashed.order_by("-deleted_at", "-id")
