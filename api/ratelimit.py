@@ -27,6 +27,8 @@ from django.core.cache import cache
 from django.core.cache.backends.locmem import LocMemCache
 from rest_framework.throttling import BaseThrottle
 
+from .proxies import client_ip
+
 logger = logging.getLogger(__name__)
 
 WINDOWS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -156,11 +158,6 @@ def _remember(request, count: Count) -> None:
     known = getattr(http_request, "rate_limit", None)
     if known is None or count.remaining < known.remaining:
         http_request.rate_limit = count
-
-
-def client_ip(request) -> str:
-    # REMOTE_ADDR: the proxy in front sets it right (see README: deploy).
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 class RateLimit(BaseThrottle):

@@ -7,6 +7,7 @@ until it has a secret key and its allowed hosts.
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -347,6 +348,21 @@ for _name, _rate in API_RATE_LIMITS.items():
             f"RATE_LIMIT_{_name.upper()}={_rate!r}: write N/second, N/minute, "
             "N/hour or N/day."
         )
+
+# The networks of the proxies in front of the app (load balancer, TLS proxy):
+# from them, and only from them, X-Forwarded-For names the client that rate
+# limits count. Empty: clients connect directly, the header is never read.
+# https://developer.mozilla.org/en-US/docs/Web/HTTP/Headers/X-Forwarded-For#selecting_an_ip_address
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
+for _network in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as exc:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_network!r} is not an address or a CIDR network "
+            f"({exc}). Set it to the proxies' networks, comma-separated, for "
+            "example 10.0.0.0/8,fd00::/8."
+        ) from None
 
 REST_FRAMEWORK = {
     # Knox first: its WWW-Authenticate challenge is what a 401 carries. Sessions
