@@ -74,6 +74,15 @@ class DatabaseUnavailableMiddleware:
         return database_unavailable(request, exception)
 
 
+# A body over the limit is read, and thrown away, before the 413 goes out, up
+# to this many bytes: a client that sends its whole body before it reads
+# (urllib, http.client, requests) would otherwise meet a connection closed
+# under it ("Broken pipe") and never see the answer. Past this, a body is not
+# worth a worker's time: it is answered at once and the server closes the
+# connection.
+DISCARD_AT_MOST = 32 * 1024 * 1024
+CHUNK_SIZE = 64 * 1024
+
 # Longer than any parameter the API takes (a search is 200 characters, a sync
 # cursor under 100); past it a value is an attack or a mistake.
 MAX_QUERY_VALUE_LENGTH = 1000
@@ -82,8 +91,9 @@ MAX_QUERY_VALUE_LENGTH = 1000
 class HostileInputMiddleware:
     """Refuses API requests no endpoint could want, before any view runs:
 
-    - a body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes: 413, unread (DRF hands
-      its parsers the raw stream, which Django's limit does not guard);
+    - a body over DATA_UPLOAD_MAX_MEMORY_SIZE bytes: 413, read to its end
+      and dropped, not parsed (DRF hands its parsers the raw stream, which
+      Django's limit does not guard);
     - a query parameter with a null character or over MAX_QUERY_VALUE_LENGTH
       characters: 400 naming it, as a validation error would.
     """
@@ -107,9 +117,20 @@ def _too_large(request: HttpRequest) -> HttpResponse | None:
         length = 0
     if limit is None or length <= limit:
         return None
+    if length <= DISCARD_AT_MOST:
+        _discard(request, length)
     return problem_response(
         request, 413, f"The body is over {limit} bytes.", code="too_large"
     )
+
+
+def _discard(request: HttpRequest, length: int) -> None:
+    left = length
+    try:
+        while left > 0 and (chunk := request.read(min(CHUNK_SIZE, left))):
+            left -= len(chunk)
+    except OSError:  # the client went away: no one waits for the answer
+        pass
 
 
 def _hostile_query(request: HttpRequest) -> HttpResponse | None:

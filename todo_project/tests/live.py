@@ -18,11 +18,13 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
-    for port in range(21000, 21100):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    raise RuntimeError("no free port in 21000-21099")
+    """A port no socket holds, chosen by the kernel. (Granian binds with
+    SO_REUSEPORT: a second server on a port in use starts without an error and
+    takes half of the first one's requests, so suites run side by side must
+    not scan the same ports.)"""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @contextmanager
@@ -91,6 +93,27 @@ def call(base, method, path, token=None, body=None, timeout=30):
     )
     parsed = json.loads(raw) if is_json else raw.decode(errors="replace")
     return status, parsed, headers, time.monotonic() - started
+
+
+def sqlite_database(folder: Path) -> str:
+    """The URL of a SQLite file in `folder`, migrated: a database the server's
+    processes share (the suite's own SQLite database lives in memory)."""
+    from todo_project.tests.processes import run_python
+
+    url = f"sqlite:///{folder / 'db.sqlite3'}"
+    migrate = ["manage.py", "migrate", "--noinput"]
+    run_python(*migrate, check=True, DJANGO_DEBUG="true", DATABASE_URL=url)
+    return url
+
+
+def register(base: str, username: str) -> str:
+    """A new account on the server at `base`, logged in: its token."""
+    account = {"username": username, "password": f"{username} has a long passphrase"}
+    body = {**account, "email": f"{username}@example.com"}
+    assert call(base, "POST", "/api/v1/auth/register/", body=body)[0] == 201
+    status, answer, _, _ = call(base, "POST", "/api/v1/auth/login/", body=account)
+    assert status == 200, answer
+    return answer["token"]
 
 
 def test_database_url() -> str:
