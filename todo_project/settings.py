@@ -264,6 +264,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     else:
         _options["prepare_threshold"] = None
 
+# SQLite, the zero-setup default, with several writers at once (`make run`
+# serves each request in a thread of its own): a write transaction takes the
+# write lock as it begins (IMMEDIATE) and so can wait its turn, up to `timeout`
+# seconds. One begun as a read cannot wait when it comes to write: it failed at
+# once with "database is locked". WAL lets reads go on while one writes.
+# https://docs.djangoproject.com/en/5.2/ref/databases/#database-is-locked-errors
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("transaction_mode", "IMMEDIATE")
+    _options.setdefault("timeout", 20)
+    _options.setdefault("init_command", "PRAGMA journal_mode=WAL;")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"

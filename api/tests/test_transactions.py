@@ -12,7 +12,7 @@ def in_transaction_per_query(send) -> list[bool]:
     seen: list[bool] = []
 
     def record(execute, sql, params, many, context):
-        if sql != "BEGIN":  # SQLite's, sent as the transaction opens
+        if not sql.startswith("BEGIN"):  # SQLite's, sent as the transaction opens
             seen.append(connection.in_atomic_block)
         return execute(sql, params, many, context)
 
