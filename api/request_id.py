@@ -36,6 +36,17 @@ def _install_log_record_factory() -> None:
     logging.setLogRecordFactory(with_request_id)
 
 
+class RequestIdFilter(logging.Filter):
+    """Gives a record the current request id if it has none: records made
+    before the middleware installed its factory (start-up, `make run`'s first
+    lines) would otherwise break a handler whose format names it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not hasattr(record, "request_id"):
+            record.request_id = current.get()
+        return True
+
+
 class RequestIdMiddleware:
     def __init__(self, get_response) -> None:
         self.get_response = get_response

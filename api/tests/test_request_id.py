@@ -4,6 +4,8 @@ import logging
 
 import pytest
 
+from todo_project.tests.processes import run_python
+
 pytestmark = pytest.mark.django_db
 
 
@@ -46,3 +48,17 @@ def test_lines_outside_a_request_say_so(caplog):
         logging.getLogger("tasks").info("a command ran")
 
     assert caplog.records[-1].request_id == "-"
+
+
+def test_a_line_written_at_start_up_formats_without_a_logging_error():
+    # Before any request, so before the middleware existed: runserver's
+    # "Watching for file changes" is such a line.
+    code = (
+        "import django, logging; django.setup(); "
+        "logging.getLogger('tasks').warning('starting up')"
+    )
+    result = run_python("-c", code, DJANGO_DEBUG="true")
+
+    assert result.returncode == 0, result.stderr
+    assert "Logging error" not in result.stderr
+    assert "WARNING tasks [-] starting up" in result.stderr
