@@ -7,3 +7,6 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "api"
     verbose_name = "API"
+
+    def ready(self) -> None:
+        from . import lookups  # noqa: F401  (registers them)

@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 
 from . import idempotency
 from .conditional import ConditionalMixin
+from .fields import ID_SCHEMA
 from .problems import CONTENT_TYPE
 
 
@@ -137,6 +138,14 @@ class AutoSchema(SpectacularAutoSchema):
         errors["500"] = ("A server fault; quote the request_id to report it.", error)
         errors["503"] = ("The database is unreachable: retry after Retry-After.", error)
         return errors
+
+    def _resolve_path_parameters(self, variables):
+        parameters = super()._resolve_path_parameters(variables)
+        for parameter in parameters:
+            # An integer in a path is an id (the only kind this API has).
+            if parameter["schema"].get("type") == "integer":
+                parameter["schema"] = dict(ID_SCHEMA)
+        return parameters
 
     def _conditional(self) -> bool:
         """Whether this operation takes If-Match / If-None-Match (a task's)."""

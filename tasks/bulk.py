@@ -15,7 +15,7 @@ from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_seri
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
-from api.fields import StrictBooleanField
+from api.fields import IdField, StrictBooleanField
 from api.problems import CONFLICT, field_errors, validation_status
 from api.schema import FieldErrorSerializer
 
@@ -31,7 +31,7 @@ class OperationSerializer(serializers.Serializer):
     op = serializers.ChoiceField(
         choices=["create", "update", "complete", "reopen", "delete"]
     )
-    id = serializers.IntegerField(required=False, min_value=1)
+    id = IdField(required=False)
     # DRF moves declared fields off the class, so this does not hide .data.
     data = serializers.DictField(  # type: ignore[assignment]
         required=False, help_text="The task's fields, as for POST or PATCH."
@@ -61,7 +61,7 @@ def _operation_schema(op: str, **fields) -> type[serializers.Serializer]:
 
 
 def _task_id():
-    return serializers.IntegerField(min_value=1)
+    return IdField()
 
 
 @extend_schema_serializer(component_name="Bulk")
