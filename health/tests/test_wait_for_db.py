@@ -1,5 +1,6 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import OperationalError, connections
 
 from todo_project.tests.processes import run_python
 
@@ -36,3 +37,19 @@ def test_wait_for_db_gives_up_after_its_timeout_with_a_non_zero_exit(url):
     assert result.returncode == 1
     assert "Waiting for the database (attempt 1" in result.stdout
     assert "Database unavailable after" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("interval", "attempts"),
+    [("1", r"1 attempt"), ("0.01", r"(?:[2-9]|[1-9]\d+) attempts")],
+)
+def test_wait_for_db_counts_its_attempts(monkeypatch, interval, attempts):
+    def refused():
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connections["default"], "cursor", refused)
+
+    with pytest.raises(
+        CommandError, match=rf"^Database unavailable after {attempts} in"
+    ):
+        call_command("wait_for_db", "--timeout", "0.1", "--interval", interval)

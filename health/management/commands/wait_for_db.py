@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, Error, connections
+from django.template.defaultfilters import pluralize
 
 
 class Command(BaseCommand):
@@ -50,7 +51,8 @@ class Command(BaseCommand):
                 reason = str(exc).strip().splitlines()[0] if str(exc).strip() else exc
                 if elapsed + interval > timeout:
                     raise CommandError(
-                        f"Database unavailable after {attempt} attempts in "
+                        f"Database unavailable after {attempt} "
+                        f"attempt{pluralize(attempt)} in "
                         f"{elapsed:.1f}s: {reason}"
                     ) from exc
                 self.stdout.write(

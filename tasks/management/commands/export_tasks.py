@@ -2,6 +2,7 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.template.defaultfilters import pluralize
 
 from tasks import transfer
 from tasks.management.users import user_from_option
@@ -48,7 +49,9 @@ class Command(BaseCommand):
         with target as out:
             count = write(rows, out)
         where = Path(output).resolve() if output else "standard output"
-        self.stderr.write(f"Exported {count} tasks of {owner.username} to {where}.")
+        self.stderr.write(
+            f"Exported {count} task{pluralize(count)} of {owner.username} to {where}."
+        )
 
 
 class _Verbatim:

@@ -3,6 +3,7 @@ from datetime import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 
 from tasks import transfer
 from tasks.management.users import user_from_option
@@ -71,8 +72,9 @@ class Command(BaseCommand):
             _keep_creation_times(tags_named(owner, list(tag_times)), tag_times, had)
             created = bulk_create_keeping_timestamps(tasks)
             _tag(owner, created, tag_names)
+        imported = f"{len(created)} task{pluralize(len(created))}"
         self.stdout.write(
-            self.style.SUCCESS(f"Imported {len(created)} tasks for {owner.username}.")
+            self.style.SUCCESS(f"Imported {imported} for {owner.username}.")
         )
 
     def _read(self, file: str) -> str:

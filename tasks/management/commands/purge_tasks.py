@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from tasks.management.users import user_from_option
@@ -81,10 +82,11 @@ class Command(BaseCommand):
             owner = user_from_option(options["user"])
             tasks, scope = tasks.filter(owner=owner), owner.username
         total = tasks.count()
-        what = f"{total} tasks {' or '.join(described)} ({scope})"
+        which = f"{' or '.join(described)} ({scope})"
         if total == 0:
-            self.stdout.write(f"Nothing to delete: no {what[2:]}.")
+            self.stdout.write(f"Nothing to delete: no tasks {which}.")
             return
+        what = f"{total} task{pluralize(total)} {which}"
         by_owner = (
             tasks.order_by()
             .values("owner__username")
@@ -117,5 +119,6 @@ class Command(BaseCommand):
             _, by_model = Task.objects.filter(pk__in=batch).delete()
             deleted += by_model.get(Task._meta.label, 0)
             self.stdout.write(f"  deleted {deleted} of {total}")
-        noun = "task" if deleted == 1 else "tasks"
-        self.stdout.write(self.style.SUCCESS(f"Deleted {deleted} {noun}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Deleted {deleted} task{pluralize(deleted)}.")
+        )

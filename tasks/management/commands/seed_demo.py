@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.template.defaultfilters import pluralize
 
 from tasks.models import Task
 from users.models import User
@@ -54,10 +55,11 @@ class Command(BaseCommand):
                     completed=completed,
                 )
         verb = "Created" if created else "Reset"
+        count = user.tasks.count()
         self.stdout.write(
             self.style.SUCCESS(
                 f'{verb} the demo account: username "{USERNAME}", '
                 f'password "{PASSWORD}" '
-                f"({user.tasks.count()} tasks)."
+                f"({count} task{pluralize(count)})."
             )
         )

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from tasks.models import Priority, Tag, Task, bulk_create_keeping_timestamps, due_by
@@ -106,7 +107,8 @@ class Command(BaseCommand):
                 )
         self.stdout.write(
             self.style.SUCCESS(
-                f"Created {users} users, {total} tasks and {links} tag links in "
+                f"Created {users} user{pluralize(users)}, {total} task"
+                f"{pluralize(total)} and {links} tag link{pluralize(links)} in "
                 f"{time.monotonic() - started:.1f}s. Users {prefix}-{1:06d} to "
                 f'{prefix}-{users:06d}, password "{password}".'
             )

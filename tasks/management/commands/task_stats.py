@@ -2,6 +2,7 @@ import statistics
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from tasks.models import Task
@@ -62,7 +63,8 @@ class Command(BaseCommand):
         )
         for row in busiest:
             out(
-                f"  {row['owner__username']:<30} {row['total']:>8} tasks, "
+                f"  {row['owner__username']:<30} {row['total']:>8} "
+                f"task{pluralize(row['total'])}, "
                 f"{row['open']:>8} open"
             )
 
@@ -72,7 +74,7 @@ class Command(BaseCommand):
         for task in oldest[:top]:
             age = (now - task.created_at).days
             out(
-                f"  {age:>5} days  {task.owner.username:<24} "
+                f"  {age:>5} {'day' + pluralize(age):<4}  {task.owner.username:<24} "
                 f"#{task.pk} {task.title[:60]}"
             )
 
