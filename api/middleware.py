@@ -148,3 +148,26 @@ def _hostile_query(request: HttpRequest) -> HttpResponse | None:
                     request, 400, summary(errors), code=VALIDATION_CODE, errors=errors
                 )
     return None
+
+
+class CacheControlMiddleware:
+    """Cache-Control on every answer under /api/v1/ that does not set its own.
+
+    Every such answer is someone's data (tasks, a token, an export), which no
+    shared or browser cache may keep: no-store. One resource read with its
+    ETag (a task, and its 304) is the exception: the client may keep it but
+    must revalidate it each time (private, no-cache), so If-None-Match still
+    saves the body.
+    """
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if request.path.startswith("/api/v1/") and not response.has_header(
+            "Cache-Control"
+        ):
+            keepable = request.method in ("GET", "HEAD") and response.has_header("ETag")
+            response["Cache-Control"] = "private, no-cache" if keepable else "no-store"
+        return response

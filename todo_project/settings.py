@@ -131,6 +131,9 @@ API_OPTIMIZATIONS = env_bool("API_OPTIMIZATIONS", default=True)
 MIDDLEWARE = [
     # X-Request-ID on every answer and in every log line made for it.
     "api.request_id.RequestIdMiddleware",
+    # Cache-Control on API answers; outside the rest, so that it also sees the
+    # answers they make (413, 429, 503).
+    "api.middleware.CacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # RateLimit and RateLimit-Policy headers on answers a rate limit counted.
     "api.ratelimit.RateLimitHeadersMiddleware",
@@ -155,6 +158,7 @@ MIDDLEWARE = [
 # the admin. The response headers are the same either way.
 API_MIDDLEWARE = [
     "api.request_id.RequestIdMiddleware",
+    "api.middleware.CacheControlMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "api.ratelimit.RateLimitHeadersMiddleware",
     "api.middleware.DatabaseUnavailableMiddleware",
