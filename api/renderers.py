@@ -1,4 +1,7 @@
+from urllib.parse import urlsplit
+
 import orjson
+from django.urls import Resolver404, resolve
 from rest_framework import renderers
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
@@ -30,3 +33,30 @@ class JSONRenderer(renderers.JSONRenderer):
                     b"\xe2\x80\xa9", b"\\u2029"
                 )
         return super().render(data, accepted_media_type, renderer_context)
+
+
+class BrowsableAPIRenderer(renderers.BrowsableAPIRenderer):
+    """DRF's browsable API, without a breadcrumb for the /api/ catch-all.
+
+    DRF names every prefix of the path that resolves to a DRF view; the
+    catch-all answers every unknown path under /api/, /api/ itself included,
+    so /api/v1/ would read "Api Not Found / Api Root".
+    """
+
+    def get_breadcrumbs(self, request):
+        return [
+            (name, url)
+            for name, url in super().get_breadcrumbs(request)
+            if not _is_catch_all(urlsplit(url).path)
+        ]
+
+
+def _is_catch_all(path: str) -> bool:
+    # Not at the top: DRF's views import this module (the renderer setting),
+    # and api.views imports DRF's views.
+    from .views import api_not_found
+
+    try:
+        return resolve(path).func is api_not_found
+    except Resolver404:
+        return False

@@ -26,7 +26,7 @@ def test_operator_finds_a_users_tasks_filters_and_completes_them(
     page.fill("#id_username", operator.username)
     page.fill("#id_password", PASSWORD)
     page.click("input[type=submit]")
-    expect(page.locator("#site-name")).to_contain_text("Django administration")
+    expect(page.locator("#site-name")).to_contain_text("Todo API")
     assert (
         page.evaluate("getComputedStyle(document.querySelector('#header')).display")
         != "inline"

@@ -283,6 +283,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "users.User"
+# Where the browsable API's login (/api-auth/login/) goes without a ?next=:
+# Django's default, /accounts/profile/, does not exist here.
+# https://docs.djangoproject.com/en/5.2/ref/settings/#login-redirect-url
+LOGIN_REDIRECT_URL = "/api/v1/"
 
 # Registration runs these too, so the API refuses what the admin would.
 # https://docs.djangoproject.com/en/5.2/topics/auth/passwords/#enabling-password-validation
@@ -394,7 +398,7 @@ REST_FRAMEWORK = {
         "api.renderers.JSONRenderer"
         if API_OPTIMIZATIONS
         else "rest_framework.renderers.JSONRenderer",
-        "rest_framework.renderers.BrowsableAPIRenderer",
+        "api.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation"
     if API_OPTIMIZATIONS

@@ -14,6 +14,9 @@ api_v1 = [
     path("", include("tasks.urls")),
 ]
 
+# The product's name where Django's admin would say "Django administration".
+admin.site.site_header = admin.site.site_title = admin.site.index_title = "Todo API"
+
 # The docs need no database, so they open no per-request transaction.
 no_db = transaction.non_atomic_requests
 

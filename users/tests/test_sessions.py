@@ -57,3 +57,48 @@ def test_bearer_token_requests_need_no_csrf_token(auth_client):
     response = auth_client.post("/api/v1/tasks/", {"title": "from a script"})
 
     assert response.status_code == 201
+
+
+def test_the_browsable_api_login_goes_on_to_the_api_root(user):
+    client = APIClient()
+
+    login = client.post(
+        "/api-auth/login/",
+        {"username": user.username, "password": PASSWORD},
+        format="multipart",
+    )
+
+    assert login.status_code == 302
+    assert login["Location"] == "/api/v1/"
+    assert client.get(login["Location"], HTTP_ACCEPT="text/html").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "crumbs"),
+    [
+        ("/api/v1/", ["Api Root"]),
+        ("/api/v1/tasks/", ["Api Root", "Task List"]),
+    ],
+)
+def test_the_browsable_apis_breadcrumbs_start_at_the_api_root(user, path, crumbs):
+    client = APIClient()
+    client.force_login(user)
+
+    response = client.get(path, HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert [name for name, _ in response.context["breadcrumblist"]] == crumbs
+
+
+def test_the_admin_is_named_for_the_product():
+    client = APIClient()
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    index = client.get("/admin/").content.decode()
+    login = APIClient().get("/admin/login/").content.decode()
+
+    for page in (index, login):
+        assert '<a href="/admin/">Todo API</a>' in page
+        assert "<title>" in page and "| Todo API</title>" in page
+        assert "Django" not in page
+    assert "<h1>Todo API</h1>" in index
