@@ -1,8 +1,12 @@
+import json
+
 import pytest
+from django.contrib import admin
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from knox.models import AuthToken
 
 from tasks import sync
 from tasks.admin import EstimatedCountPaginator
@@ -287,3 +291,148 @@ def test_the_user_list_counts_no_trashed_task(operator_client):
 
     [row] = page.context["cl"].result_list
     assert (row.open_task_count, row.done_task_count) == (2, 0)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"q": "a"},
+        {"q": "pa"},
+        {"q": "walk"},
+        {"q": "a", "completed__exact": "0"},
+        {"completed__exact": "0"},
+        {"deleted_at__isempty": "0"},
+        {"priority__exact": "3", "all": ""},
+    ],
+)
+def test_a_filtered_task_list_reads_at_most_a_bound_of_tasks(operator_client, query):
+    TaskFactory.create_batch(3, title="Walk the dog", description="")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = operator_client.get("/admin/tasks/task/", query)
+
+    assert response.status_code == 200
+    reads = [s for s in statements(queries) if 'FROM "tasks_task"' in s]
+    assert reads
+    for sql in reads:
+        # A LIMIT, or the ids a LIMITed read found: never COUNT(*) of every
+        # match, nor the date hierarchy's MIN, MAX and DISTINCT over them.
+        assert "LIMIT" in sql or '"tasks_task"."id" IN (' in sql, sql
+
+
+def test_a_list_past_the_bound_says_so(operator_client, monkeypatch):
+    monkeypatch.setattr(EstimatedCountPaginator, "bound", 3)
+    monkeypatch.setattr(admin.site.get_model_admin(Task), "list_per_page", 2)
+    TaskFactory.create_batch(5, title="Walk the dog", description="")
+    TaskFactory(title="Unrelated", description="")
+
+    response = operator_client.get("/admin/tasks/task/", {"q": "walk"})
+
+    page = response.content.decode()
+    assert response.context["cl"].result_count == 3
+    assert len(response.context["cl"].result_list) == 2
+    assert "3+ results" in page
+    assert "3+ tasks" in page
+    assert "Select all 3+ tasks" in page
+    assert "All 3+ selected" in page
+
+
+def test_a_list_within_the_bound_is_counted_exactly(operator_client):
+    TaskFactory.create_batch(3, title="Walk the dog", description="")
+    TaskFactory(title="Unrelated", description="")
+
+    response = operator_client.get("/admin/tasks/task/", {"q": "walk"})
+
+    page = response.content.decode()
+    assert response.context["cl"].result_count == 3
+    assert len(response.context["cl"].result_list) == 3
+    assert "3 results" in page
+    assert "3 tasks" in page
+    assert "3+ " not in page
+
+
+@pytest.mark.parametrize(
+    ("word", "found"),
+    [
+        ("pa", {"Pay the bill", "Renew the passport", "Pay invoice #12"}),
+        ("a", {"A walk", "Buy a map"}),
+        ("#1", {"Pay invoice #12"}),
+    ],
+)
+def test_a_short_search_word_finds_the_words_it_starts(operator_client, word, found):
+    # Owners match by substring whatever the length: none of these has an "a".
+    owner = UserFactory(username="owner", email="owner@host.test")
+    for title in [
+        "Pay the bill", "Renew the passport", "Book the spa", "A walk",
+        "Buy a map", "Pay invoice #12",
+    ]:  # fmt: skip
+        TaskFactory(owner=owner, title=title, description="")
+
+    response = operator_client.get("/admin/tasks/task/", {"q": word})
+
+    assert {task.title for task in response.context["cl"].result_list} == found
+
+
+def test_punctuation_alone_is_not_searched(operator_client):
+    TaskFactory.create_batch(2, title="Walk the dog!", description="")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = operator_client.get("/admin/tasks/task/", {"q": "! walk"})
+
+    assert len(response.context["cl"].result_list) == 2
+    assert not any("!" in sql for sql in statements(queries))
+
+
+def test_a_short_search_word_reads_only_what_the_trigram_index_names():
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram indexes are PostgreSQL's")
+    TaskFactory.create_batch(200, title="Walk the dog", description="")
+    TaskFactory(title="Pay the bill", description="")
+    task_admin = admin.site.get_model_admin(Task)
+    found, _ = task_admin.get_search_results(None, Task.objects.all(), "pa")
+    with connection.cursor() as cursor:
+        # Only plans that can use an index: one that reads every row anyway
+        # (all "%pa%" can have) shows as rows read and thrown away.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        plan = json.loads(found.explain(format="json", analyze=True))
+
+    def thrown_away(node) -> int:
+        return (
+            node.get("Rows Removed by Filter", 0)
+            + node.get("Rows Removed by Index Recheck", 0)
+            + sum(thrown_away(child) for child in node.get("Plans", []))
+        )
+
+    assert [task.title for task in found] == ["Pay the bill"]
+    assert thrown_away(plan[0]["Plan"]) <= 1
+
+
+def _tag(owner):
+    return tags_named(owner, ["work"])[0]
+
+
+def _token(owner):
+    return AuthToken.objects.create(owner)[0]
+
+
+@pytest.mark.parametrize(
+    ("path", "table", "make"),
+    [
+        ("/admin/tasks/tag/", "tasks_tag", _tag),
+        ("/admin/knox/authtoken/", "knox_authtoken", _token),
+    ],
+)
+def test_tag_and_token_search_match_owners_without_a_join(
+    operator_client, path, table, make
+):
+    mine = make(UserFactory(email="alice@corp.example"))
+    make(UserFactory())
+
+    with CaptureQueriesContext(connection) as queries:
+        response = operator_client.get(path, {"q": "corp.example"})
+
+    assert [row.pk for row in response.context["cl"].result_list] == [mine.pk]
+    reads = [s for s in statements(queries) if f'FROM "{table}"' in s]
+    count = next(sql for sql in reads if "COUNT" in sql)
+    assert '"users_user"' not in count
