@@ -22,6 +22,43 @@ def fresh_rate_limits():
     yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def answers_match_the_schema():
+    """Every answer an APIClient gets for a documented operation is checked
+    against the OpenAPI schema: a documented status, a body that validates
+    (api/tests/contract.py)."""
+    from api.tests import contract
+
+    contract.schema()  # before any test changes the settings it is made from
+    send = APIClient.request
+
+    def request(self, **kwargs):
+        response = send(self, **kwargs)
+        contract.check(response)
+        return response
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(APIClient, "request", request)
+        yield
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    from api.tests import contract
+
+    if contract.checked:
+        missed = [
+            f"{method.upper()} {path}"
+            for method, path in contract.operations()
+            if (method, path) not in contract.checked
+        ]
+        terminalreporter.write_line(
+            f"schema: {contract.checked.total()} answers checked, for "
+            f"{len(contract.checked)} of {len(contract.operations())} documented "
+            "operations"
+            + (f"; none reached {', '.join(missed)}" if 0 < len(missed) <= 5 else "")
+        )
+
+
 @pytest.fixture
 def optimized(settings):
     """For tests of the speed-ups themselves (query counts, caches, compiled

@@ -4,6 +4,7 @@ from django.conf import settings
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
 from . import idempotency
@@ -72,6 +73,20 @@ def _text_rule(field: serializers.CharField) -> dict:
     return {"pattern": r"^[^\x00]+$"}
 
 
+# Null and nothing else, in OpenAPI 3.0's words.
+NULL = {"type": "object", "nullable": True, "enum": [None]}
+
+
+def _nullable_reference(schema: dict) -> dict:
+    """A nullable reference (drf-spectacular's allOf [$ref] + nullable) as
+    oneOf [$ref, null]: OpenAPI 3.0.3 lets nullable add null only to a type
+    stated beside it, so strict validators refuse null for the former."""
+    schema = dict(schema)
+    del schema["nullable"]
+    schema["oneOf"] = [*schema.pop("allOf"), NULL]
+    return schema
+
+
 RATE_LIMIT_HEADERS = {
     "RateLimit-Policy": 'The limit counted: "user";q=1200;w=60 (quota, window s).',
     "RateLimit": 'What is left of it: "user";r=1187;t=42 (remaining, reset s).',
@@ -102,6 +117,15 @@ class AutoSchema(SpectacularAutoSchema):
             errors["413"] = ("The body is too large; nothing was read.", error)
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ("Missing, invalid or expired token.", error)
+        if self.method not in {"GET", "HEAD", "OPTIONS"} and any(
+            isinstance(a, SessionAuthentication) for a in self.view.get_authenticators()
+        ):
+            errors["403"] = (
+                "A browser session's write without its CSRF token "
+                "(X-CSRFToken); a request with a token needs none.",
+                error,
+            )
+        errors["406"] = ("Accept names nothing this operation answers in.", error)
         if self._conditional() and self.method != "GET":
             errors["412"] = (
                 "If-Match does not name the current ETag; nothing was changed.",
@@ -210,6 +234,11 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if schema.get("nullable") and "type" not in schema and "allOf" in schema:
+            schema = _nullable_reference(schema)
+        # A field that states its own rules (users' username and password).
+        if hasattr(field, "schema_rules"):
+            schema.update(field.schema_rules(direction))
         if (
             direction == "request"
             and isinstance(field, serializers.CharField)

@@ -217,7 +217,9 @@ class SyncChangeSerializer(serializers.Serializer):
         help_text="Deleted or in the trash: remove it from your copy."
     )
     # DRF takes declared fields off the class, so this does not hide .data.
-    data = SyncDataField(allow_null=True)  # type: ignore[assignment]
+    data = SyncDataField(  # type: ignore[assignment]
+        allow_null=True, help_text="The task or tag as it is now; null when deleted."
+    )
 
 
 class SyncPageSerializer(serializers.Serializer):

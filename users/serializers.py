@@ -7,6 +7,7 @@ from rest_framework.fields import get_error_detail
 from api.fields import StrictCharField
 from api.problems import UNIQUE
 
+from . import validators
 from .models import User
 
 
@@ -19,10 +20,53 @@ def _taken() -> serializers.ValidationError:
     )
 
 
+class UsernameField(StrictCharField):
+    """A new name: what users/validators.py allows as sent, folded (NFKC) as
+    Django folds names, so that a look-alike meets the name it imitates."""
+
+    def to_internal_value(self, data) -> str:
+        value = super().to_internal_value(data)
+        if not validators.is_username(value):
+            raise serializers.ValidationError(
+                User.username_validator.message, code="invalid"
+            )
+        return User.normalize_username(value)
+
+    def schema_rules(self, direction: str) -> dict:
+        # Answers show names as they are, some made before the rule (an
+        # operator's through the admin).
+        return (
+            {"pattern": validators.username_pattern()} if direction == "request" else {}
+        )
+
+
+class PasswordField(StrictCharField):
+    """A new password, checked by Django's validators (AUTH_PASSWORD_VALIDATORS)."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(
+            write_only=True,
+            trim_whitespace=False,
+            max_length=128,
+            style={"input_type": "password"},
+            **kwargs,
+        )
+
+    def schema_rules(self, direction: str) -> dict:
+        return validators.password_rules()
+
+
 class UserSerializer(serializers.ModelSerializer):
     """The caller's profile."""
 
-    username = StrictCharField(max_length=150)
+    username = UsernameField(
+        max_length=150,
+        help_text="Letters, digits and @ . + - _ only: no spaces, other symbols, "
+        'combining marks (send "é" precomposed), ligatures or characters beyond '
+        "the Basic Multilingual Plane; at most 150 characters, whitespace around "
+        "them dropped. Compared in NFKC form and regardless of case: once "
+        '"alice" exists, "Alice" and its fullwidth look-alike are taken.',
+    )
     email = serializers.EmailField(max_length=254)
 
     class Meta:
@@ -31,7 +75,7 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = ["id", "date_joined"]
 
     def validate_username(self, value: str) -> str:
-        # Run the model's own validator (allowed characters), and compare names
+        # Run the model's own validators on the folded name, and compare names
         # case-insensitively as Django's UserCreationForm does: "Alice" and
         # "alice" would be indistinguishable to people.
         for validator in User._meta.get_field("username").validators:
@@ -70,12 +114,7 @@ class UserSerializer(serializers.ModelSerializer):
 class RegisterSerializer(UserSerializer):
     """A new account; the password is write-only and checked by Django's validators."""
 
-    password = StrictCharField(
-        write_only=True,
-        trim_whitespace=False,
-        max_length=128,
-        style={"input_type": "password"},
-    )
+    password = PasswordField()
 
     class Meta(UserSerializer.Meta):
         fields = [*UserSerializer.Meta.fields, "password"]

@@ -122,3 +122,24 @@ def test_the_schemas_whitespace_is_what_drf_trims():
         assert char.isspace() == bool(whitespace.fullmatch(char)), hex(code)
     assert not re.match(NON_BLANK_TEXT, "\x1f\u3000 ")
     assert re.match(NON_BLANK_TEXT, " a ")
+
+
+def test_nothing_in_the_schema_is_nullable_without_a_type():
+    # OpenAPI 3.0.3: nullable adds null only to a type stated beside it; on a
+    # $ref or a oneOf it adds nothing, and strict validators refuse the null.
+    schema = APIClient().get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    found = []
+
+    def walk(node, where: str) -> None:
+        if isinstance(node, dict):
+            if node.get("nullable") and "type" not in node:
+                found.append(where)
+            for key, value in node.items():
+                walk(value, f"{where}/{key}")
+        elif isinstance(node, list):
+            for index, value in enumerate(node):
+                walk(value, f"{where}/{index}")
+
+    walk(schema, "#")
+
+    assert found == []

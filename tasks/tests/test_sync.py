@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from api.tests import contract
 from api.tests.helpers import invalid_fields
 from tasks import sync
 from tasks.models import ChangeClock, Tag, Task, Tombstone
@@ -402,3 +403,15 @@ def test_a_cursor_inside_forgotten_deletions_is_gone(auth_client, user):
 def test_purge_tombstones_refuses_a_negative_age():
     with pytest.raises(CommandError, match="DAYS must be 0"):
         call_command("purge_tombstones", "--deleted-before", "-1")
+
+
+def test_a_deletion_meets_the_schema_of_a_change(auth_client, user):
+    # A strict OpenAPI 3.0.3 validator had refused every deletion: its null
+    # data was declared nullable beside a $ref, where nullable adds nothing.
+    task = TaskFactory(owner=user)
+    auth_client.delete(f"/api/v1/tasks/{task.id}/")
+
+    (deletion,) = Follower(auth_client).pull()
+
+    assert deletion == {"type": "task", "id": task.id, "deleted": True, "data": None}
+    assert contract.errors("/components/schemas/SyncChange", deletion) == []

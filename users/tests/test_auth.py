@@ -63,6 +63,22 @@ def test_register_duplicate_username_is_409_whatever_its_case(api_client, userna
     assert User.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    "username", ["\uff41\uff4c\uff49\uff43\uff45", "\uff21\uff2c\uff29\uff23\uff25"]
+)
+def test_register_a_look_alike_of_a_taken_username_is_409(api_client, username):
+    # Fullwidth "alice" and "ALICE": NFKC folds them into the name taken, and
+    # the answer names the field as a rename's does (not the database's guess).
+    UserFactory(username="alice")
+
+    response = register(api_client, username=username, email="other@example.com")
+
+    assert invalid_fields(response, 409) == {
+        "username": ["A user with that username already exists."]
+    }
+    assert User.objects.count() == 1
+
+
 def test_database_refuses_usernames_differing_only_in_case():
     UserFactory(username="alice")
 

@@ -1,6 +1,7 @@
 import pytest
 
 from api.tests.helpers import invalid_fields, problem
+from users.models import User
 from users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,6 +57,37 @@ def test_patch_me_to_a_taken_username_is_409(auth_client, user):
     assert "username" in invalid_fields(response, 409)
     user.refresh_from_db()
     assert user.username != "Taken"
+
+
+@pytest.mark.parametrize(
+    "username", ["\uff41\uff4c\uff49\uff43\uff45", "\uff21\uff2c\uff29\uff23\uff25"]
+)
+def test_patch_me_to_a_look_alike_of_a_taken_username_is_409(
+    auth_client, user, username
+):
+    # Fullwidth "alice" and "ALICE": NFKC folds them into the name taken.
+    UserFactory(username="alice")
+    before = user.username
+
+    response = auth_client.patch("/api/v1/users/me/", {"username": username})
+
+    assert invalid_fields(response, 409) == {
+        "username": ["A user with that username already exists."]
+    }
+    user.refresh_from_db()
+    assert user.username == before
+    assert User.objects.filter(username__iexact="alice").count() == 1
+
+
+def test_patch_me_stores_the_username_in_its_normal_form(auth_client, user):
+    response = auth_client.patch(
+        "/api/v1/users/me/", {"username": "\uff42\uff4f\uff42"}
+    )
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.username == "bob"
+    assert response.json() == profile(user)
 
 
 def test_patch_me_keeping_own_username_is_allowed(auth_client, user):
