@@ -114,7 +114,10 @@ class AutoSchema(SpectacularAutoSchema):
             )
         if has_body:
             errors["415"] = ("The body is not application/json.", error)
-            errors["413"] = ("The body is too large; nothing was read.", error)
+            errors["413"] = (
+                "The body is too large: it was not parsed; nothing was changed.",
+                error,
+            )
         if not all(isinstance(p, AllowAny) for p in self.view.get_permissions()):
             errors["401"] = ("Missing, invalid or expired token.", error)
         if self.method not in {"GET", "HEAD", "OPTIONS"} and any(

@@ -1,9 +1,9 @@
 """
 Settings for the Todo API, read from the environment.
 
-Every variable is listed in .env.example and README.md. The defaults are the safe
-ones: without DJANGO_DEBUG the app runs in production mode and refuses to start
-until it has a secret key and its allowed hosts.
+Every variable is listed in .env.example and docs/configuration.md. The defaults
+are the safe ones: without DJANGO_DEBUG the app runs in production mode and
+refuses to start until it has a secret key and its allowed hosts.
 https://docs.djangoproject.com/en/5.2/ref/settings/
 """
 
@@ -406,7 +406,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.AutoSchema",
-    # RFC 9457 problem+json for every error; see todo_project/problems.py.
+    # RFC 9457 problem+json for every error; see api/problems.py.
     "EXCEPTION_HANDLER": "drf_standardized_errors.handler.exception_handler",
     # Per user, or per IP without a token; login and registration add their own.
     "DEFAULT_THROTTLE_CLASSES": [
