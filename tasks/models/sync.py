@@ -215,9 +215,11 @@ class SyncedModel(models.Model):
         # locked until that statement's transaction commits: a save is one
         # round trip, and needs no transaction of its own.
         self.change_seq = NextChangeNumber(self.owner_id)
-        page_cache.changed(self.owner_id)
         try:
             super().save(*args, **kwargs)
+            # After the write: outside a transaction, on_commit renews at once,
+            # and a list read before the row is written would be cached as new.
+            page_cache.changed(self.owner_id)
         finally:
             if not isinstance(self.change_seq, int):
                 # An INSERT returns the number (the field has a db_default);

@@ -72,8 +72,12 @@ def store(user_id: int, origin: str, generation: str | None, page: dict) -> None
 def changed(user_id: int) -> None:
     """What this user's list shows changed: once the current transaction
     commits (at once outside one), their cached pages are stale. Called by
-    the model layer, for every write."""
+    the model layer, for every write; one renewal per user and transaction
+    (a bulk request of 100 operations makes one Redis write, not 100)."""
     if not enabled():
+        return
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and _renewal_due(connection, user_id):
         return
 
     def renew() -> None:
@@ -86,4 +90,18 @@ def changed(user_id: int) -> None:
                 exc,
             )
 
+    renew.user_id = user_id  # type: ignore[attr-defined]
     transaction.on_commit(renew)
+
+
+def _renewal_due(connection, user_id: int) -> bool:
+    """Whether this transaction's commit already renews the user's lists.
+
+    A pending renewal survives exactly what this change survives: Django drops
+    a callback when a savepoint it was registered in rolls back, and the
+    savepoints still open are all around this change too (a released one can
+    no longer roll back alone)."""
+    return any(
+        getattr(callback, "user_id", None) == user_id
+        for _, callback, _ in connection.run_on_commit
+    )

@@ -10,8 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from knox.models import AuthToken
@@ -19,6 +20,7 @@ from rest_framework.test import APIClient
 
 from tasks.models import Task
 from tasks.serializers import TaskSerializer
+from tasks.speedups import page_cache
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users.tests.factories import UserFactory
@@ -349,3 +351,57 @@ def test_the_demo_seed_shows_in_the_demo_users_next_list(redis_cache, settings):
     call_command("seed_demo", stdout=io.StringIO())
 
     assert shown(client) == stored(demo) != []
+
+
+@pytest.fixture
+def renewals(redis_cache, monkeypatch) -> list[tuple[str, bool]]:
+    """Each renewal of a list generation: (key, whether the task titled
+    'Written' was in the database by then)."""
+    seen: list[tuple[str, bool]] = []
+
+    class Spy:
+        def __getattr__(self, name):
+            return getattr(cache, name)
+
+        def set(self, key, *args, **kwargs):
+            if key.startswith("tasks:gen:"):
+                seen.append((key, Task.objects.filter(title="Written").exists()))
+            return cache.set(key, *args, **kwargs)
+
+    monkeypatch.setattr(page_cache, "cache", Spy())
+    return seen
+
+
+def test_a_save_outside_a_transaction_renews_the_list_after_its_write(owner, renewals):
+    assert not connection.in_atomic_block  # autocommit, as a script or job runs
+
+    Task.objects.create(owner=owner, title="Written")
+
+    assert renewals == [(f"tasks:gen:{owner.pk}", True)]
+
+
+def test_a_bulk_request_renews_a_users_lists_once(client, owner, renewals):
+    tasks = TaskFactory.create_batch(50, owner=owner)
+    renewals.clear()
+    operations = [
+        {"op": "update", "id": task.pk, "data": {"title": f"x{n}", "tags": ["a"]}}
+        for n, task in enumerate(tasks)
+    ]
+
+    response = client.post("/api/v1/tasks/bulk/", {"operations": operations})
+
+    assert response.status_code == 200
+    assert [key for key, _ in renewals] == [f"tasks:gen:{owner.pk}"]
+
+
+def test_a_renewal_undone_with_its_savepoint_is_made_again(owner, renewals):
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                TaskFactory(owner=owner)
+                raise RuntimeError  # the savepoint, and its renewal, roll back
+        except RuntimeError:
+            pass
+        TaskFactory(owner=owner)
+
+    assert [key for key, _ in renewals] == [f"tasks:gen:{owner.pk}"]
