@@ -128,9 +128,9 @@ REQUIREMENTS := $(PINNED_FIRST) $(filter-out $(PINNED_FIRST),$(wildcard requirem
 
 lock: install ## Re-pin every requirements*.txt from its requirements*.in
 	$(BIN)/python -m pip install --quiet pip-tools
-	for in in $(REQUIREMENTS); do \
+	for spec in $(REQUIREMENTS); do \
 		$(BIN)/pip-compile --quiet --strip-extras --no-emit-find-links \
-			--no-emit-index-url --no-emit-trusted-host "$$in" -o "$${in%.in}.txt" || exit 1; \
+			--no-emit-index-url --no-emit-trusted-host "$$spec" -o "$${spec%.in}.txt" || exit 1; \
 	done
 
 clean: ## Remove the virtualenv and collected static files (keeps the database)

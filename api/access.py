@@ -15,9 +15,9 @@ precompiled list SQL. When who may see what changes (lists shared between
 users), those two methods change and nothing else.
 
 The decorator marks the queryset it returns, and every queryset made from it
-(filter, annotate, values, union: Django copies a query's attributes), so that
-api/tests/test_access.py can tell a query that went through the rule from one
-that did not.
+(filter, annotate, values, union: Django copies a query's attributes), so
+that todo_project/tests/test_access_rule.py can tell a query that went
+through the rule from one that did not.
 """
 
 import functools

@@ -154,10 +154,9 @@ class CacheControlMiddleware:
     """Cache-Control on every answer under /api/v1/ that does not set its own.
 
     Every such answer is someone's data (tasks, a token, an export), which no
-    shared or browser cache may keep: no-store. One resource read with its
-    ETag (a task, and its 304) is the exception: the client may keep it but
-    must revalidate it each time (private, no-cache), so If-None-Match still
-    saves the body.
+    shared or browser cache may keep, not even on the user's disk: no-store.
+    A client that keeps its own copy still sends If-None-Match with the ETag
+    it read, and gets a bodiless 304 when nothing changed.
     """
 
     def __init__(self, get_response) -> None:
@@ -168,6 +167,5 @@ class CacheControlMiddleware:
         if request.path.startswith("/api/v1/") and not response.has_header(
             "Cache-Control"
         ):
-            keepable = request.method in ("GET", "HEAD") and response.has_header("ETag")
-            response["Cache-Control"] = "private, no-cache" if keepable else "no-store"
+            response["Cache-Control"] = "no-store"
         return response

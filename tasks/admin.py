@@ -1,7 +1,7 @@
 import re
 
 from django.contrib import admin, messages
-from django.contrib.admin.views.main import ChangeList
+from django.contrib.admin.views.main import ORDER_VAR, ChangeList
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
@@ -71,7 +71,21 @@ class EstimatedCountPaginator(Paginator):
 
 class BoundedChangeList(ChangeList):
     """A change list paged by EstimatedCountPaginator, whose one-page (or "Show
-    all") list is read by the ids the count read rather than by a second scan."""
+    all") list is read by the ids the count read rather than by a second scan,
+    and sorted only by the columns its admin's sortable_by names (Django hides
+    the others' sort links but still follows an ?o= written by hand)."""
+
+    def get_ordering(self, request, queryset):
+        if self.sortable_by is not None and ORDER_VAR in self.params:
+            sortable = {
+                str(position)
+                for position, name in enumerate(self.list_display)
+                if name in self.sortable_by
+            }
+            asked = self.params[ORDER_VAR].split(".")
+            if not all(o.lstrip("-") in sortable for o in asked):
+                del self.params[ORDER_VAR]
+        return super().get_ordering(request, queryset)
 
     def get_results(self, request) -> None:
         super().get_results(request)
@@ -117,6 +131,9 @@ class TaskAdmin(OwnersFirstSearchMixin, admin.ModelAdmin):
     # The primary key follows creation order and has an index; sorting a million
     # rows by created_at would not.
     ordering = ["-id"]
+    # Sorting a million tasks by any column is a sort of every matching row
+    # (0.8-1.5 s at 1,000,000 tasks); the filters narrow the list instead.
+    sortable_by: list[str] = []
     paginator = EstimatedCountPaginator
     # "N of M selected" would cost another full count.
     show_full_result_count = False

@@ -1,7 +1,8 @@
 """Idempotency keys move to the api app (the HTTP layer every app uses).
 
-The keys of the last 24 hours are copied first, so that a client retrying a
-POST across the deploy still gets its first answer replayed.
+The keys are copied first, each with its own time (and so its expiry), so
+that a client retrying a POST across the deploy still gets its first answer
+replayed.
 """
 
 from django.db import migrations

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.conf import settings
 from django.db import models, router, transaction
 from django.db.models.functions import Length, Lower, Trim
@@ -75,7 +77,7 @@ class Tag(SyncedModel):
 
     @classmethod
     def deleting(cls, pks: list[int], using: str) -> None:
-        from .task import Task  # which imports this module
-
-        # Their tasks lose them.
-        Task.objects.using(using).filter(tags__in=pks).touch()
+        # Their tasks lose them. The Task model through the relation: its
+        # module imports this one.
+        task: Any = cls._meta.get_field("tasks").related_model
+        task._default_manager.using(using).filter(tags__in=pks).touch()

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.db.models import QuerySet
 from django.db.models.sql import compiler
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -132,8 +133,8 @@ def _our_caller() -> str:
 
 
 class Reads(list):
-    """Each read of a protected model's rows that the rule did not make, while
-    `watching`."""
+    """Each read, bulk update or bulk delete of a protected model's rows that
+    the rule did not make, while `watching`."""
 
     watching = False
 
@@ -162,6 +163,31 @@ def unscoped_reads(monkeypatch) -> Reads:
         return execute_sql(self, *args, **kwargs)
 
     monkeypatch.setattr(compiler.SQLCompiler, "execute_sql", spy)
+
+    # A queryset's update() and delete() read and write inside the model layer
+    # (SyncedQuerySet), where reads are exempt: they are checked where they
+    # are called, instead.
+    def bulk_write(owner, method):
+        original = owner.__dict__[method]
+
+        def checked(self, *args, **kwargs):
+            if (
+                seen.watching
+                and self.model in PROTECTED
+                and not is_scoped(self.query)
+                and not _in_model_layer()
+            ):
+                seen.append(f"{self.model.__name__} {method}() from {_our_caller()}")
+            return original(self, *args, **kwargs)
+
+        return checked
+
+    querysets = {type(model._default_manager.all()) for model in PROTECTED}
+    defining = {cls for qs in querysets for cls in qs.__mro__} | {QuerySet}
+    for cls in defining:
+        for method in ("update", "delete"):
+            if method in cls.__dict__:
+                monkeypatch.setattr(cls, method, bulk_write(cls, method))
     return seen
 
 
@@ -234,6 +260,16 @@ def test_no_view_reads_users_rows_but_through_the_rule(
     assert unscoped_reads == []
     assert called >= 20
     assert {Task, Tag, Tombstone, IdempotencyKey} <= PROTECTED
+
+
+def test_the_check_sees_a_bulk_write_that_skips_the_rule(user, unscoped_reads):
+    task = TaskFactory(owner=user)
+    unscoped_reads.watching = True
+    Task.objects.filter(pk=task.pk).update(title="x")
+    Task.objects.readable_by(user).filter(pk=task.pk).update(title="y")
+    Task.objects.filter(pk=task.pk).delete()
+
+    assert len(unscoped_reads) == 2
 
 
 def test_the_check_sees_a_read_that_skips_the_rule(user, unscoped_reads):
