@@ -12,8 +12,7 @@ TAG_NAME_MAX_LENGTH = 50
 
 
 class TagQuerySet(SyncedQuerySet):
-    """Tags stay private to their owner (OwnedQuerySet's rule), even on tasks
-    other users may come to see."""
+    """Tags are their owner's alone (OwnedQuerySet's rule)."""
 
 
 class Tag(SyncedModel):
