@@ -1,0 +1,131 @@
+"""Fractional position keys: the manual order of lists and of sibling tasks.
+
+A key is a string over 62 ASCII digits ("0-9A-Za-z", in byte order), read as
+the digits of a fraction after the point: "V" is about 0.5, "V1" a little
+more. Keys compare byte-wise (collation "C" on PostgreSQL; SQLite's default
+BINARY), so placing a row between two others writes one row: a key between
+theirs. No key ends in "0", so there is always room before any key.
+
+Appending and prepending step the key by one digit rather than halving the gap,
+so a run of N appends grows the key by about one character per 61 appends, not
+per 6. When a key grows past MAX_LENGTH, its sibling group is given fresh keys
+from `spread()` (a rebalance of that one group). Ties between equal keys, which
+concurrent writers can produce, are broken by id wherever rows are ordered.
+"""
+
+from __future__ import annotations
+
+DIGITS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+BASE = len(DIGITS)
+# Past this length a key's group is rebalanced; well under any column's limit.
+MAX_LENGTH = 48
+_VALUE = {digit: value for value, digit in enumerate(DIGITS)}
+
+
+def is_key(key: object) -> bool:
+    """Whether `key` is a well-formed position key."""
+    return (
+        isinstance(key, str)
+        and len(key) > 0
+        and not key.endswith(DIGITS[0])
+        and all(digit in _VALUE for digit in key)
+    )
+
+
+def key_between(before: str | None, after: str | None) -> str:
+    """A key that sorts after `before` and before `after`; None is an open end.
+
+    `key_between(None, None)` is the first key of an empty group.
+    """
+    for key in (before, after):
+        if key is not None and not is_key(key):
+            raise ValueError(f"not a position key: {key!r}")
+    if before is not None and after is not None and not before < after:
+        raise ValueError(f"{before!r} does not sort before {after!r}")
+    if after is None:
+        return _key_after(before or "")
+    if before is None:
+        return _key_before(after)
+    return _midpoint(before, after)
+
+
+def needs_rebalance(key: str) -> bool:
+    """Whether `key` has grown long enough that its group should get fresh keys."""
+    return len(key) > MAX_LENGTH
+
+
+def spread(count: int) -> list[str]:
+    """`count` keys, ascending, evenly spaced over the middle half of the range.
+
+    The quarters left free at both ends take appends and prepends after a
+    rebalance without the keys growing at once.
+    """
+    if count < 0:
+        raise ValueError("count must not be negative")
+    length = 1
+    while BASE**length < 4 * (count + 1):
+        length += 1
+    span = BASE**length
+    low, width = span // 4, span // 2
+    keys = []
+    for index in range(1, count + 1):
+        keys.append(_encode(low + width * index // (count + 1), length))
+    return keys
+
+
+def _encode(number: int, length: int) -> str:
+    """`number` / BASE**length as a key: `length` digits, trailing zeros dropped."""
+    digits = []
+    for _ in range(length):
+        number, value = divmod(number, BASE)
+        digits.append(DIGITS[value])
+    key = "".join(reversed(digits)).rstrip(DIGITS[0])
+    if not key:
+        raise ValueError("zero is not a position key")
+    return key
+
+
+def _key_after(key: str) -> str:
+    """The shortest key above `key` that raises one of its digits (or adds one)."""
+    for index, digit in enumerate(key):
+        if digit != DIGITS[-1]:
+            return key[:index] + DIGITS[_VALUE[digit] + 1]
+    return key + DIGITS[1]
+
+
+def _key_before(key: str) -> str:
+    """A short key below `key` (which is not all zeros, so one exists)."""
+    for index, digit in enumerate(key):
+        value = _VALUE[digit]
+        if value > 1:
+            return key[:index] + DIGITS[value - 1]
+        if value == 1:
+            # Lowering a 1 to 0 would leave a trailing zero: take 0, then the
+            # highest digit, which is still below this key.
+            return key[:index] + DIGITS[0] + DIGITS[-1]
+    raise ValueError(f"no key sorts before {key!r}")
+
+
+def _midpoint(low: str, high: str) -> str:
+    """A key strictly between `low` and `high` (low < high, both keys or "")."""
+    # The shared prefix (a missing digit in `low` reads as 0) stays as it is.
+    prefix = 0
+    padded = low.ljust(len(high), DIGITS[0])
+    while prefix < len(high) and padded[prefix] == high[prefix]:
+        prefix += 1
+    if prefix:
+        return high[:prefix] + _midpoint(low[prefix:], high[prefix:])
+    low_digit = _VALUE[low[0]] if low else 0
+    high_digit = _VALUE[high[0]]
+    if high_digit - low_digit > 1:
+        return DIGITS[(low_digit + high_digit) // 2]
+    # Adjacent first digits: `high`'s first digit alone is between when `high`
+    # has more digits; otherwise keep `low`'s first digit and go above the rest.
+    if len(high) > 1:
+        return high[0]
+    return DIGITS[low_digit] + _key_after_fraction(low[1:])
+
+
+def _key_after_fraction(rest: str) -> str:
+    """A key above `rest`, which may be "" (zero)."""
+    return _key_after(rest) if rest else DIGITS[BASE // 2]
