@@ -9,8 +9,8 @@ theirs. No key ends in "0", so there is always room before any key.
 Appending and prepending step the key by one digit rather than halving the gap,
 so a run of N appends grows the key by about one character per 61 appends, not
 per 6. When a key grows past MAX_LENGTH, its sibling group is given fresh keys
-from `spread()` (a rebalance of that one group). Ties between equal keys, which
-concurrent writers can produce, are broken by id wherever rows are ordered.
+from `spread()` (a rebalance of that one group). Concurrent writers can produce
+equal keys, so whatever orders rows by key must break ties by id.
 """
 
 from __future__ import annotations
@@ -67,10 +67,10 @@ def spread(count: int) -> list[str]:
         length += 1
     span = BASE**length
     low, width = span // 4, span // 2
-    keys = []
-    for index in range(1, count + 1):
-        keys.append(_encode(low + width * index // (count + 1), length))
-    return keys
+    return [
+        _encode(low + width * index // (count + 1), length)
+        for index in range(1, count + 1)
+    ]
 
 
 def _encode(number: int, length: int) -> str:
@@ -79,14 +79,17 @@ def _encode(number: int, length: int) -> str:
     for _ in range(length):
         number, value = divmod(number, BASE)
         digits.append(DIGITS[value])
-    key = "".join(reversed(digits)).rstrip(DIGITS[0])
-    if not key:
-        raise ValueError("zero is not a position key")
-    return key
+    return "".join(reversed(digits)).rstrip(DIGITS[0])
 
 
 def _key_after(key: str) -> str:
-    """The shortest key above `key` that raises one of its digits (or adds one)."""
+    """The shortest key above `key` that raises one of its digits (or adds one).
+
+    Above "" (zero: an empty group, or nothing left after a shared prefix) it
+    is the middle digit, which leaves room on both sides.
+    """
+    if not key:
+        return DIGITS[BASE // 2]
     for index, digit in enumerate(key):
         if digit != DIGITS[-1]:
             return key[:index] + DIGITS[_VALUE[digit] + 1]
@@ -123,9 +126,4 @@ def _midpoint(low: str, high: str) -> str:
     # has more digits; otherwise keep `low`'s first digit and go above the rest.
     if len(high) > 1:
         return high[0]
-    return DIGITS[low_digit] + _key_after_fraction(low[1:])
-
-
-def _key_after_fraction(rest: str) -> str:
-    """A key above `rest`, which may be "" (zero)."""
-    return _key_after(rest) if rest else DIGITS[BASE // 2]
+    return DIGITS[low_digit] + _key_after(low[1:])

@@ -3,7 +3,15 @@ import random
 import pytest
 from django.db import connection
 
-from tasks.positions import MAX_LENGTH, is_key, key_between, needs_rebalance, spread
+from tasks.positions import (
+    BASE,
+    DIGITS,
+    MAX_LENGTH,
+    is_key,
+    key_between,
+    needs_rebalance,
+    spread,
+)
 
 
 def random_group(seed, size):
@@ -84,6 +92,9 @@ def test_spread_gives_short_even_keys_with_room_at_both_ends(count):
         assert key_between(None, keys[0]) < keys[0]
         assert key_between(keys[-1], None) > keys[-1]
         assert max(len(key) for key in keys) <= 4
+        # The outer quarters of the range stay free.
+        assert keys[0] >= DIGITS[BASE // 4]
+        assert keys[-1] < DIGITS[3 * BASE // 4 + 1]
 
 
 @pytest.mark.parametrize(
