@@ -1,4 +1,5 @@
 import contextlib
+import time
 
 import pytest
 from rest_framework.test import APIClient
@@ -14,12 +15,28 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def fresh_rate_limits():
-    """Each test starts with no requests counted (they come from one address)."""
+def fresh_rate_limits(monkeypatch):
+    """Each test starts with no requests counted (they come from one address),
+    at the start of a day: every fixed window, from a second to a day, begins
+    with the test, so none ends halfway through its requests."""
     from api import ratelimit
 
     ratelimit.reset()
+    started, midnight = time.monotonic(), 20_000 * 86_400
+    monkeypatch.setattr(
+        ratelimit, "clock", lambda: midnight + time.monotonic() - started
+    )
     yield
+
+
+@pytest.fixture
+def limits(settings):
+    """limits(user="3/hour", ...): those rate limits, the rest as configured."""
+
+    def set_limits(**rates: str) -> None:
+        settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, **rates}
+
+    return set_limits
 
 
 @pytest.fixture(scope="session", autouse=True)

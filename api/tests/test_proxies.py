@@ -17,14 +17,6 @@ def proxies(settings):
     settings.TRUSTED_PROXIES = PROXIES
 
 
-@pytest.fixture
-def limits(settings):
-    def set_limits(**rates: str) -> None:
-        settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, **rates}
-
-    return set_limits
-
-
 def through(proxy: str, forwarded_for: str) -> APIClient:
     return APIClient(REMOTE_ADDR=proxy, HTTP_X_FORWARDED_FOR=forwarded_for)
 

@@ -16,14 +16,6 @@ from users.tests.factories import PASSWORD, UserFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def limits(settings):
-    def set_limits(**rates: str) -> None:
-        settings.API_RATE_LIMITS = {**settings.API_RATE_LIMITS, **rates}
-
-    return set_limits
-
-
 def test_api_answers_carry_the_limit_they_were_counted_against(auth_client):
     first = auth_client.get("/api/v1/tasks/")
     second = auth_client.get("/api/v1/tasks/")
@@ -45,6 +37,21 @@ def test_over_the_user_limit_is_429_with_retry_after(auth_client, limits):
     body = problem(over)
     assert (body["title"], body["code"]) == ("Too Many Requests", "throttled")
     assert "throttled" in body["detail"]
+
+
+def test_a_new_window_counts_from_nothing(auth_client, limits, monkeypatch):
+    from api import ratelimit
+
+    limits(user="2/hour")
+    statuses = [auth_client.get("/api/v1/tasks/").status_code for _ in range(3)]
+    last_second = ratelimit.clock() // 3600 * 3600 + 3599.5
+    monkeypatch.setattr(ratelimit, "clock", lambda: last_second)
+    refused = auth_client.get("/api/v1/tasks/")
+    monkeypatch.setattr(ratelimit, "clock", lambda: last_second + 1)
+
+    assert statuses == [200, 200, 429]
+    assert (refused.status_code, refused["Retry-After"]) == (429, "1")
+    assert auth_client.get("/api/v1/tasks/").status_code == 200
 
 
 def test_each_user_has_a_limit_of_their_own(auth_client, other_client, limits):
