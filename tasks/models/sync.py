@@ -110,11 +110,12 @@ class TombstoneQuerySet(OwnedQuerySet):
 
 
 class Tombstone(models.Model):
-    """A task or tag deleted for good, as the change feed reports it."""
+    """A task, tag or list deleted for good, as the change feed reports it."""
 
     class Kind(models.TextChoices):
         TASK = "task"
         TAG = "tag"
+        LIST = "list"
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,

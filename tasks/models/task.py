@@ -1,10 +1,11 @@
+import builtins
 import functools
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models, router, transaction
 from django.db.models import OuterRef, Subquery
-from django.db.models.functions import Length, Trim
+from django.db.models.functions import Coalesce, Length, Trim
 from django.db.models.lookups import GreaterThan
 from django.db.models.signals import m2m_changed
 from django.dispatch import receiver
@@ -12,13 +13,19 @@ from django.utils import timezone
 
 from api.access import access_rule
 
+from .. import positions
 from .expressions import JSONGroupArray, whitespace_as_spaces
+from .fields import PositionField
 from .sync import SyncedModel, SyncedQuerySet
 from .tag import Tag
+from .tasklist import TaskList
 
 TITLE_MAX_LENGTH = 200
 DESCRIPTION_MAX_LENGTH = 1000
 TAGS_PER_TASK = 20
+# Subtasks nest at most this deep (a top-level task is level 1).
+MAX_DEPTH = 4
+CHILDREN_PER_TASK = 1_000
 # Days a task stays in the trash before `purge_tasks --trashed-before` removes it.
 TRASH_DAYS = 30
 
@@ -54,6 +61,54 @@ class TaskQuerySet(SyncedQuerySet):
         the task's own query rather than one more per task or per page."""
         return self.annotate(tag_names=_tag_names())
 
+    def with_subtask_counts(self):
+        """Each task's subtasks outside the trash, as `open_subtasks` and
+        `all_subtasks`, read in the task's own query."""
+        return self.annotate(
+            open_subtasks=_subtask_count(completed=False), all_subtasks=_subtask_count()
+        )
+
+    def for_answers(self):
+        """What a task's answer shows beyond its columns."""
+        return self.with_tag_names().with_subtask_counts()
+
+    def bulk_create(self, objs, *args, **kwargs):
+        # As save() does for one: no list, the inbox; no position, the end.
+        objs = builtins.list(objs)
+        lists = TaskList.objects.db_manager(self.db)
+        inboxes: dict[int, TaskList] = {}
+        for task in objs:
+            if task.list_id is None:
+                if task.owner_id not in inboxes:
+                    inboxes[task.owner_id] = lists.inbox_of(task.owner_id)
+                task.list = inboxes[task.owner_id]
+        last: dict[tuple[int, int | None], str | None] = {}
+        for task in objs:
+            if not task.position:
+                group = (task.list_id, task.parent_id)
+                if group not in last:
+                    last[group] = self.last_position(*group)
+                task.position = last[group] = positions.key_between(last[group], None)
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def last_position(self, list_id: int, parent_id: int | None) -> str | None:
+        """The last key of a group of siblings (trashed ones too: they keep
+        theirs for when they come back)."""
+        siblings = self.filter(list_id=list_id, parent_id=parent_id)
+        return siblings.aggregate(last=models.Max("position"))["last"]
+
+    def position_after_last(self, list_id: int, parent_id: int | None) -> str:
+        return positions.key_between(self.last_position(list_id, parent_id), None)
+
+    def subtree_of(self, task_id: int):
+        """The task and every subtask below it (MAX_DEPTH levels at most)."""
+        below = models.Q(pk=task_id)
+        path = "parent"
+        for _ in range(MAX_DEPTH - 1):
+            below |= models.Q(**{path: task_id})
+            path += "__parent"
+        return self.filter(below)
+
     def alive(self):
         """Tasks not in the trash: what every list, detail and count shows."""
         return self.filter(deleted_at__isnull=True)
@@ -82,6 +137,21 @@ class TaskQuerySet(SyncedQuerySet):
         )
 
 
+@functools.cache
+def _subtask_counts() -> dict[bool | None, Subquery]:
+    children = Task._base_manager.filter(parent=OuterRef("pk"), deleted_at__isnull=True)
+    counts = {}
+    for completed in (None, False):
+        rows = children if completed is None else children.filter(completed=completed)
+        counted = rows.order_by().values("parent").annotate(n=models.Count("pk"))
+        counts[completed] = Subquery(counted.values("n"))
+    return counts
+
+
+def _subtask_count(completed: bool | None = None) -> Coalesce:
+    return Coalesce(_subtask_counts()[completed], 0)
+
+
 class Priority(models.IntegerChoices):
     """Stored as a number so that sorting by it sorts by importance."""
 
@@ -103,6 +173,22 @@ class Task(SyncedModel):
         related_name="tasks",
         db_index=False,
     )
+    # Indexed through the (list, position, id) index below.
+    list = models.ForeignKey(
+        TaskList, on_delete=models.CASCADE, related_name="tasks", db_index=False
+    )
+    # A subtask's task, in the same list; None at the top level. Indexed
+    # through the (parent, position) index below.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="children",
+        db_index=False,
+    )
+    # Among its siblings (the tasks of its list with the same parent).
+    position = PositionField(max_length=255, editable=False)
     title = models.CharField(max_length=TITLE_MAX_LENGTH)
     description = models.CharField(
         max_length=DESCRIPTION_MAX_LENGTH, blank=True, default=""
@@ -128,8 +214,10 @@ class Task(SyncedModel):
 
     objects = TaskQuerySet.as_manager()
 
-    # Set on tasks read with TaskQuerySet.with_tag_names(), not a column.
-    tag_names: list[str] | None
+    # Set on tasks read with TaskQuerySet.for_answers(), not columns.
+    tag_names: builtins.list[str] | None  # `list` is a field here
+    open_subtasks: int
+    all_subtasks: int
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -142,6 +230,14 @@ class Task(SyncedModel):
             models.Index(fields=["owner", "due_by"], name="task_owner_due_idx"),
             # The change feed: one user's tasks by change number.
             models.Index(fields=["owner", "change_seq"], name="task_owner_seq_idx"),
+            # A list in its manual order.
+            models.Index(
+                fields=["list", "position", "id"], name="task_list_position_idx"
+            ),
+            # A task's subtasks in their order.
+            models.Index(
+                fields=["parent", "position"], name="task_parent_position_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -179,6 +275,12 @@ class Task(SyncedModel):
         elif not self.completed:
             self.completed_at = None
         self.due_by = due_by(self.due_at, self.due_date)
+        if self._state.adding and (self.list_id is None or not self.position):
+            using = kwargs.get("using") or router.db_for_write(Task, instance=self)
+            with transaction.atomic(using=using, savepoint=False):
+                self._place(using)
+                super().save(*args, **kwargs)
+            return
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             if "completed" in update_fields:
@@ -187,6 +289,15 @@ class Task(SyncedModel):
                 update_fields = {*update_fields, "due_by"}
             kwargs["update_fields"] = update_fields
         super().save(*args, **kwargs)
+
+    def _place(self, using: str) -> None:
+        """A new task without a list goes to its owner's inbox, and one
+        without a position to the end of its siblings."""
+        if self.list_id is None:
+            self.list = TaskList.objects.db_manager(using).inbox_of(self.owner_id)
+        if not self.position:
+            tasks = Task.objects.db_manager(using)
+            self.position = tasks.position_after_last(self.list_id, self.parent_id)
 
     # State changes the API and bulk operations share. Each returns
     # whether it changed anything: repeating one is safe and writes nothing.
@@ -211,6 +322,14 @@ class Task(SyncedModel):
         self.deleted_at = None
         self.save(update_fields=["deleted_at"])
         return True
+
+    @classmethod
+    def deleting(cls, pks: builtins.list[int], using: str) -> None:
+        # Their subtasks go with them, each leaving a tombstone in the feed
+        # (the database's cascade would delete them without one).
+        if pks:
+            below = cls._default_manager.using(using).filter(parent__in=pks)
+            below.exclude(pk__in=pks).delete()
 
 
 def due_by(due_at: datetime | None, due_date: date | None) -> datetime | None:
