@@ -16,6 +16,15 @@ class BadRequest(exceptions.APIException):
     default_code = "bad_request"
 
 
+class Conflict(exceptions.APIException):
+    """The request is valid, but the object's state forbids it (an archived
+    list's tasks, the inbox's deletion): 409."""
+
+    status_code = 409
+    default_detail = "This conflicts with the object's current state."
+    default_code = "conflict"
+
+
 class ServerError(exceptions.APIException):
     default_detail = "A server error occurred. Quote the request_id if you report it."
     default_code = "server_error"

@@ -44,3 +44,35 @@ class IdField(serializers.IntegerField):
     def __init__(self, **kwargs) -> None:
         kwargs.setdefault("min_value", 1)
         super().__init__(**kwargs)
+
+
+@extend_schema_field(ID_SCHEMA)
+class ReachableField(serializers.PrimaryKeyRelatedField):
+    """A row a body names by id, found through its model's access rule
+    (writable_by the caller). Another user's id and a missing one answer the
+    same "No such ...": never a hint that the row exists."""
+
+    default_error_messages = {
+        "does_not_exist": "No such {noun}.",
+        "incorrect_type": "Must be an id (an integer).",
+    }
+
+    def __init__(self, *, model, noun: str, narrow=None, **kwargs) -> None:
+        self.model, self.noun, self.narrow = model, noun, narrow
+        if not kwargs.get("read_only"):
+            kwargs["queryset"] = model._default_manager.none()
+        super().__init__(**kwargs)
+
+    def get_queryset(self):
+        rows = self.model._default_manager.writable_by(self.context["request"].user)
+        return self.narrow(rows) if self.narrow else rows
+
+    def to_internal_value(self, data):
+        if not isinstance(data, int) or isinstance(data, bool):
+            self.fail("incorrect_type")
+        found = (
+            self.get_queryset().filter(pk=data).first() if 1 <= data <= MAX_ID else None
+        )
+        if found is None:
+            self.fail("does_not_exist", noun=self.noun)
+        return found

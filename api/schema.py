@@ -141,6 +141,9 @@ class AutoSchema(SpectacularAutoSchema):
                 "deadline the task already has, more tags than an account may "
                 "have): code conflict, with errors."
             )
+        state_conflicts = getattr(self.view, "state_conflicts", None)
+        if state_conflicts and self.method not in {"GET", "HEAD", "OPTIONS"}:
+            conflicts.append(state_conflicts)
         if self._idempotent():
             conflicts.append("A request with this Idempotency-Key is running.")
             errors["422"] = (
@@ -237,6 +240,8 @@ class AutoSchema(SpectacularAutoSchema):
 
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if schema is None:  # a read-only serializer, in a request
+            return schema
         if schema.get("nullable") and "type" not in schema and "allOf" in schema:
             schema = _nullable_reference(schema)
         # A field that states its own rules (users' username and password).

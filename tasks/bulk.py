@@ -161,7 +161,7 @@ def _read_again(user, tasks: dict[int, Task], op: dict) -> None:
 
 
 def _writable(user):
-    return Task.objects.writable_by(user).alive().with_tag_names()
+    return Task.objects.writable_by(user).alive().for_answers().select_related("list")
 
 
 def _named_tasks(user, operations: list[dict]) -> list[Task]:

@@ -4,6 +4,10 @@ from drf_spectacular.utils import OpenApiExample
 
 TASK = {
     "id": 42,
+    "list": 3,
+    "parent": None,
+    "position": "V",
+    "subtask_count": {"open": 1, "total": 2},
     "title": "Buy milk",
     "description": "Two litres",
     "completed": False,
@@ -25,6 +29,20 @@ TAG = {
     "created_at": "2026-11-26T09:00:00.000000Z",
 }
 
+LIST = {
+    "id": 3,
+    "name": "Groceries",
+    "color": "#2E7D32",
+    "position": "W",
+    "is_inbox": False,
+    "archived": False,
+    "archived_at": None,
+    "task_count": 12,
+    "open_task_count": 4,
+    "created_at": "2026-11-20T09:00:00.000000Z",
+    "updated_at": "2026-11-26T09:00:00.000000Z",
+}
+
 # A response of one task, for every operation that answers one (a list's
 # example is wrapped in its page by drf-spectacular).
 A_TASK = [OpenApiExample("A task", value=TASK, response_only=True)]
@@ -33,6 +51,53 @@ A_TRASHED_TASK = [
     OpenApiExample("A task in the trash", value=TRASHED, response_only=True)
 ]
 A_TAG = [OpenApiExample("A tag", value=TAG, response_only=True)]
+A_LIST = [OpenApiExample("A list", value=LIST, response_only=True)]
+LIST_CREATE = [
+    OpenApiExample(
+        "A new list", value={"name": "Groceries", "color": "#2E7D32"}, request_only=True
+    ),
+    OpenApiExample(
+        "The created list",
+        value={**LIST, "task_count": 0, "open_task_count": 0},
+        response_only=True,
+    ),
+]
+LIST_CHANGE = [
+    OpenApiExample(
+        "Rename and recolour",
+        value={"name": "Food", "color": "#FF8F00"},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "The changed list",
+        value={**LIST, "name": "Food", "color": "#FF8F00"},
+        response_only=True,
+    ),
+]
+LIST_MOVE = [
+    OpenApiExample("After list 5", value={"after": 5}, request_only=True),
+    OpenApiExample("First", value={"after": None}, request_only=True),
+    *A_LIST,
+]
+TASK_MOVE = [
+    OpenApiExample(
+        "After task 17, among the same siblings", value={"after": 17}, request_only=True
+    ),
+    OpenApiExample(
+        "First among its siblings", value={"after": None}, request_only=True
+    ),
+    OpenApiExample("Under task 40, last", value={"parent": 40}, request_only=True),
+    OpenApiExample(
+        "To the top of list 8, before task 90",
+        value={"list": 8, "parent": None, "before": 90},
+        request_only=True,
+    ),
+    OpenApiExample(
+        "The moved task",
+        value={**TASK, "list": 8, "position": "Gk"},
+        response_only=True,
+    ),
+]
 
 REPLACE = [
     OpenApiExample(

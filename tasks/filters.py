@@ -9,9 +9,10 @@ from django_filters.fields import IsoDateTimeField
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
+from api.fields import ID_SCHEMA, MAX_ID
 from api.schema import WHITESPACE
 
-from .models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Priority, Tag, Task
+from .models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Priority, Tag, Task, TaskList
 
 SEARCH_MAX_LENGTH = 200
 # Each word costs a pass over the caller's tags and a few comparisons per
@@ -112,6 +113,53 @@ class SearchFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+@extend_schema_field(ID_SCHEMA)
+class IdFilter(django_filters.NumberFilter):
+    """An id: a whole number from 1 up (what names no row finds nothing)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        return super().filter(qs, int(value) if value is not None else None)
+
+
+class ParentField(forms.Field):
+    """A task's id, or "none" for the top level."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        if value == "none":
+            return value
+        try:
+            number = int(value)
+        except ValueError:
+            raise forms.ValidationError('A task id, or "none".') from None
+        if not 1 <= number <= MAX_ID:
+            raise forms.ValidationError('A task id, or "none".')
+        return number
+
+
+@extend_schema_field(
+    {
+        "oneOf": [ID_SCHEMA, {"type": "string", "enum": ["none"]}],
+        "description": 'Only the subtasks of this task; "none": only top-level tasks.',
+    }
+)
+class ParentFilter(django_filters.Filter):
+    field_class = ParentField
+
+    def filter(self, qs, value):
+        if value is None:
+            return qs
+        if value == "none":
+            return qs.filter(parent__isnull=True)
+        return qs.filter(parent_id=value)
+
+
 class UTCDateTimeField(IsoDateTimeField):
     """An ISO 8601 time, turned into UTC before it reaches the database.
 
@@ -206,10 +254,18 @@ class TaskFilter(django_filters.FilterSet):
             "completed",
             "priority",
             ("due_by", "due_at"),
+            "position",
         ],
         help_text="Sort field; prefix with - for descending. Default: -created_at. "
-        "due_at sorts tasks without a deadline last, either way.",
+        "due_at sorts tasks without a deadline last, either way. position is your "
+        "manual order (compare siblings: tasks with the same list and parent).",
     )
+    list = IdFilter(
+        field_name="list_id",
+        help_text="Only the tasks of this list of yours (an archived one too); "
+        "a list you do not have is a 400.",
+    )
+    parent = ParentFilter()
 
     class Meta:
         model = Task
@@ -269,11 +325,26 @@ class TaskFilter(django_filters.FilterSet):
 
     def filter_queryset(self, queryset: QuerySet[Task]) -> QuerySet[Task]:
         queryset = super().filter_queryset(queryset)
-        # Ties on the chosen field are broken by id, newest first, so that pages
-        # never repeat or skip a task.
-        if self.form.cleaned_data.get("ordering"):
-            queryset = queryset.order_by(*queryset.query.order_by, "-id")
+        # Ties on the chosen field are broken by id, so that pages never
+        # repeat or skip a task: newest first, but in manual order oldest first.
+        ordering = self.form.cleaned_data.get("ordering")
+        if ordering:
+            tie = "id" if ordering == ["position"] else "-id"
+            queryset = queryset.order_by(*queryset.query.order_by, tie)
         return queryset
 
 
 TaskFilter.base_filters = ShallowCopiedFilters(TaskFilter.base_filters)
+
+
+class TaskListFilter(django_filters.FilterSet):
+    archived = BooleanFilter(
+        field_name="archived_at",
+        lookup_expr="isnull",
+        exclude=True,
+        help_text="true: only your archived lists; false (the default): the others.",
+    )
+
+    class Meta:
+        model = TaskList
+        fields = ["archived"]

@@ -1,5 +1,6 @@
+import builtins
 import copy
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from django.db import transaction
 from django.db.models import Value
@@ -7,18 +8,21 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from rest_framework import serializers
 
-from api.fields import StrictBooleanField, StrictCharField
+from api.fields import ReachableField, StrictBooleanField, StrictCharField
 from api.problems import CONFLICT, UNIQUE
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
+    LIST_NAME_MAX_LENGTH,
     TAG_NAME_MAX_LENGTH,
     TAGS_PER_TASK,
     TITLE_MAX_LENGTH,
     Priority,
     Tag,
     Task,
+    TaskList,
 )
+from .services import place_new_task
 from .tags import tags_named
 
 if TYPE_CHECKING:
@@ -90,6 +94,13 @@ class BuiltOnceFieldsMixin(_ModelSerializer):
         }
 
 
+class SubtaskCountSerializer(serializers.Serializer):
+    """How many subtasks (direct, outside the trash) a task has."""
+
+    open = serializers.IntegerField(source="open_subtasks", read_only=True)
+    total = serializers.IntegerField(source="all_subtasks", read_only=True)
+
+
 class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     """A task as clients see it; the owner is always the caller and never shown."""
 
@@ -108,11 +119,34 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     due_at = serializers.DateTimeField(allow_null=True, required=False)
     due_date = serializers.DateField(allow_null=True, required=False)
     tags = TagNamesField(required=False, source="tag_names")
+    list = ReachableField(
+        model=TaskList,
+        noun="list",
+        narrow=lambda lists: lists.alive(),
+        required=False,
+        help_text="One of your lists; your inbox when left out (or the parent's "
+        "list, for a subtask). Changed by POST .../move/.",
+    )
+    # A field, not Field.parent: DRF takes declared fields off the class.
+    parent = ReachableField(  # type: ignore[assignment]
+        model=Task,
+        noun="task",
+        narrow=lambda tasks: tasks.alive().select_related("list"),
+        required=False,
+        allow_null=True,
+        help_text="The task this one is a subtask of, in the same list; null at "
+        "the top level. Changed by POST .../move/.",
+    )
+    subtask_count = SubtaskCountSerializer(source="*", read_only=True)
 
     class Meta:
         model = Task
         fields = [
             "id",
+            "list",
+            "parent",
+            "position",
+            "subtask_count",
             "title",
             "description",
             "completed",
@@ -124,9 +158,25 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
             "created_at",
             "updated_at",
         ]
-        read_only_fields = ["id", "completed_at", "created_at", "updated_at"]
+        read_only_fields = [
+            "id",
+            "position",
+            "completed_at",
+            "created_at",
+            "updated_at",
+        ]
 
     def validate(self, attrs: dict) -> dict:
+        if self.instance is not None:
+            self._unmoved(attrs)
+        elif (
+            attrs.get("parent") is not None
+            and "list" in attrs
+            and attrs["parent"].list_id != attrs["list"].pk
+        ):
+            raise serializers.ValidationError(
+                {"parent": "This task is not in the list given."}
+            )
         # PUT replaces the task: a field it leaves out goes back to its default
         # rather than keeping the old value (PATCH is for changing some fields).
         if self.instance is not None and not self.partial:
@@ -150,18 +200,39 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
             )
         return attrs
 
+    def _unmoved(self, attrs: dict) -> None:
+        """A change names the list and parent it has, or none: moving is
+        POST .../move/, which takes the subtree along."""
+        task = cast(Task, self.instance)
+        for name in ("list", "parent"):
+            if name in attrs:
+                given = attrs.pop(name)
+                if getattr(given, "pk", None) != getattr(task, f"{name}_id"):
+                    raise serializers.ValidationError(
+                        {name: f"Move a task with POST /api/v1/tasks/{task.pk}/move/."}
+                    )
+
     def create(self, validated_data: dict) -> Task:
+        validated_data.update(
+            place_new_task(
+                user=validated_data["owner"],
+                task_list=validated_data.pop("list", None),
+                parent=validated_data.get("parent"),
+            )
+        )
         names = validated_data.pop("tag_names", None)
         if not names:
             # One row: its save takes the transaction it needs, if any.
             task = super().create(validated_data)
             task.tag_names = []  # a new task has none: no query to find out
+            task.open_subtasks = task.all_subtasks = 0
             return task
         # The task and its tags commit together, whether or not the caller
         # opened a transaction.
         with transaction.atomic(savepoint=False):
             task = super().create(validated_data)
             self._set_tags(task, names)
+        task.open_subtasks = task.all_subtasks = 0
         return task
 
     def update(self, instance: Task, validated_data: dict) -> Task:
@@ -171,7 +242,7 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
             self._set_tags(task, names)
         return task
 
-    def _set_tags(self, task: Task, names: list[str]) -> None:
+    def _set_tags(self, task: Task, names: builtins.list[str]) -> None:
         # After the task's own write, so the count is exact (tags.check_room).
         tags = tags_named(task.owner, names, limited=True)
         # The task's tags that this user may change, rather than all of its
@@ -192,6 +263,8 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
             instance.tag_names = [tag.name for tag in instance.tags.all()]
         if instance.tag_names is None:  # no tags: the subquery found no row
             instance.tag_names = []
+        if "subtask_count" in self.fields and not hasattr(instance, "all_subtasks"):
+            instance.count_subtasks()  # not read with for_answers()
         return super().to_representation(instance)
 
 
@@ -204,6 +277,66 @@ PUT_DEFAULTS = {
     "due_date": None,
     "tag_names": [],
 }
+
+
+class TaskListSerializer(serializers.ModelSerializer):
+    """One of the caller's lists, with how many tasks it holds (outside the
+    trash)."""
+
+    name = StrictCharField(max_length=LIST_NAME_MAX_LENGTH)
+    color = StrictCharField(
+        max_length=7,
+        allow_null=True,
+        required=False,
+        validators=list(TaskList._meta.get_field("color").validators),
+        help_text='"#RRGGBB", or null for the client\'s default.',
+    )
+    archived = serializers.BooleanField(read_only=True)
+    task_count = serializers.IntegerField(read_only=True)
+    open_task_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = TaskList
+        fields = [
+            "id",
+            "name",
+            "color",
+            "position",
+            "is_inbox",
+            "archived",
+            "archived_at",
+            "task_count",
+            "open_task_count",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = [
+            "id",
+            "position",
+            "is_inbox",
+            "archived_at",
+            "created_at",
+            "updated_at",
+        ]
+
+    def validate(self, attrs: dict) -> dict:
+        # PUT replaces what may change: a colour it leaves out is none.
+        if self.instance is not None and not self.partial:
+            attrs.setdefault("color", None)
+        return attrs
+
+    def to_representation(self, instance: TaskList) -> dict:
+        if not hasattr(instance, "task_count"):  # not read with with_counts()
+            instance.count_tasks()
+        return super().to_representation(instance)
+
+
+class TrashedListSerializer(TaskListSerializer):
+    """A list in the trash: read-only, with when it was put there."""
+
+    class Meta(TaskListSerializer.Meta):
+        fields = [*TaskListSerializer.Meta.fields, "deleted_at"]
+        read_only_fields = fields
 
 
 class TagSerializer(serializers.ModelSerializer):
@@ -263,10 +396,12 @@ class TaskTransferSerializer(TaskSerializer):
     updated_at = serializers.DateTimeField(required=False)
 
     class Meta(TaskSerializer.Meta):
-        fields = [name for name in TaskSerializer.Meta.fields if name != "id"] + [
-            "deleted_at"
-        ]
-        read_only_fields: list[str] = []
+        fields = [
+            name
+            for name in TaskSerializer.Meta.fields
+            if name not in {"id", "list", "parent", "position", "subtask_count"}
+        ] + ["deleted_at"]
+        read_only_fields: builtins.list[str] = []
 
     def validate(self, attrs: dict) -> dict:
         attrs = super().validate(attrs)  # the API's rules: one deadline at most

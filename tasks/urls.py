@@ -1,7 +1,14 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from .views import ExportView, SyncView, TagViewSet, TaskViewSet, TrashViewSet
+from .views import (
+    ExportView,
+    SyncView,
+    TagViewSet,
+    TaskListViewSet,
+    TaskViewSet,
+    TrashViewSet,
+)
 
 
 class Router(DefaultRouter):
@@ -12,6 +19,7 @@ class Router(DefaultRouter):
 
 router = Router()
 router.register("tasks", TaskViewSet, basename="task")
+router.register("lists", TaskListViewSet, basename="list")
 router.register("tags", TagViewSet, basename="tag")
 router.register("trash", TrashViewSet, basename="trash")
 

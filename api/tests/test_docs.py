@@ -36,7 +36,7 @@ def test_schema_endpoint_is_open_and_documents_auth_and_errors():
         for path, by_method in schema["paths"].items()
         for method, operation in by_method.items()
     ]
-    assert len(operations) == 27
+    assert len(operations) == 38
     for method, path, operation in operations:
         where = f"{method} {path}"
         codes = set(operation["responses"])

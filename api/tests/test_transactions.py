@@ -107,7 +107,13 @@ def test_a_plain_create_takes_its_change_number_in_its_insert(auth_client):
     )
 
     assert responses[0].status_code == 201
+    # Before them, in the same transaction: the inbox, locked, and the last
+    # position among the new task's siblings (tasks.services).
+    reads = [sql for sql, _ in writes if sql.startswith("SELECT")]
+    writes = [(sql, block) for sql, block in writes if not sql.startswith("SELECT")]
+    assert len(reads) == 2
     if connection.vendor == "postgresql":
+        assert reads[0].endswith("FOR UPDATE")
         # No separate upsert of the clock: the INSERT calls the function.
         [(sql, _)] = writes
         assert sql.startswith('INSERT INTO "tasks_task"')

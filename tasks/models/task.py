@@ -301,27 +301,67 @@ class Task(SyncedModel):
 
     # State changes the API and bulk operations share. Each returns
     # whether it changed anything: repeating one is safe and writes nothing.
+    # They keep the tree whole: an open task has only open ancestors, a task
+    # outside the trash only ancestors outside it. The counts read with
+    # for_answers() spare a leaf the query for its subtasks.
 
     def set_completed(self, completed: bool) -> bool:
         if self.completed == completed:
             return False
-        self.completed = completed
-        self.save()  # stamps or clears completed_at
+        with transaction.atomic(savepoint=False):
+            self.completed = completed
+            self.save()  # stamps or clears completed_at
+            tasks = Task.objects.all()
+            if completed and getattr(self, "open_subtasks", None) != 0:
+                tasks.subtree_of(self.pk).exclude(pk=self.pk).alive().mark_completed()
+                self.open_subtasks = 0
+            elif not completed and self.parent_id is not None:
+                tasks.filter(pk__in=self.ancestor_ids()).mark_open()
         return True
 
     def move_to_trash(self) -> bool:
         if self.deleted_at is not None:
             return False
-        self.deleted_at = timezone.now()
-        self.save(update_fields=["deleted_at"])
+        with transaction.atomic(savepoint=False):
+            self.deleted_at = timezone.now()
+            self.save(update_fields=["deleted_at"])
+            if getattr(self, "all_subtasks", None) != 0:
+                below = Task.objects.subtree_of(self.pk).exclude(pk=self.pk).alive()
+                below.update(deleted_at=self.deleted_at)
         return True
 
     def restore(self) -> bool:
+        """Back from the trash, with the subtasks trashed with it and any
+        ancestors in the trash (a subtask is never alive under a trashed task)."""
         if self.deleted_at is None:
             return False
-        self.deleted_at = None
-        self.save(update_fields=["deleted_at"])
+        with transaction.atomic(savepoint=False):
+            trashed_at, self.deleted_at = self.deleted_at, None
+            self.save(update_fields=["deleted_at"])
+            tasks = Task.objects.all()
+            below = tasks.subtree_of(self.pk).exclude(pk=self.pk)
+            below.filter(deleted_at=trashed_at).update(deleted_at=None)
+            if self.parent_id is not None:
+                above = tasks.filter(pk__in=self.ancestor_ids()).trashed()
+                above.update(deleted_at=None)
         return True
+
+    def count_subtasks(self) -> None:
+        """Reads what for_answers() would have: open_subtasks, all_subtasks."""
+        counts = Task.objects.filter(pk=self.pk).with_subtask_counts()
+        row = counts.values("open_subtasks", "all_subtasks").get()
+        self.open_subtasks, self.all_subtasks = (
+            row["open_subtasks"],
+            row["all_subtasks"],
+        )
+
+    def ancestor_ids(self) -> builtins.list[int]:
+        """The ids of its parent, its parent's parent, ... (one query)."""
+        paths = ["parent_id"] + [
+            "parent__" * level + "parent_id" for level in range(1, MAX_DEPTH - 1)
+        ]
+        row = Task._base_manager.filter(pk=self.pk).values_list(*paths).get()
+        return [pk for pk in row if pk is not None]
 
     @classmethod
     def deleting(cls, pks: builtins.list[int], using: str) -> None:

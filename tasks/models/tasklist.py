@@ -1,6 +1,6 @@
 """Task lists: a user's lists (projects) of tasks, one of them their inbox."""
 
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -55,7 +55,7 @@ class TaskListQuerySet(SyncedQuerySet):
                 "position": positions.key_between(None, None),
             },
         )
-        return inbox
+        return cast("TaskList", inbox)
 
     def position_after_last(self, owner_id: int) -> str:
         last = self.filter(owner_id=owner_id).aggregate(last=Max("position"))["last"]
@@ -148,6 +148,15 @@ class TaskList(SyncedModel):
     @property
     def archived(self) -> bool:
         return self.archived_at is not None
+
+    def count_tasks(self) -> None:
+        """Reads what with_counts() would have: task_count, open_task_count."""
+        counts = TaskList.objects.filter(pk=self.pk).with_counts()
+        row = counts.values("task_count", "open_task_count").get()
+        self.task_count, self.open_task_count = (
+            row["task_count"],
+            row["open_task_count"],
+        )
 
     @classmethod
     def kind(cls) -> str:

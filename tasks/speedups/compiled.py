@@ -9,9 +9,11 @@ once per combination through the access rule for a stand-in user whose id no
 row has, so the scoping clause is the rule's own SQL, compiled, and from then
 on run with the caller's id put wherever the stand-in's was.
 
-Only the user's id is replaced, so a query is refused unless, apart from the
-stand-in's id (once or more: a rule may name the user in several clauses),
-its parameters are booleans and integers: free text or a time (which would
+Besides the user's id, a query may leave named ids as slots (the list a page
+is filtered by), each compiled with a stand-in id of its own and replaced by
+the caller's value per request. A query is refused unless, apart from the
+stand-ins (once or more: a rule may name the user in several clauses), its
+parameters are booleans and integers: free text or a time (which would
 differ per request) cannot slip in. Pages are taken with LIMIT and OFFSET
 added to the compiled SQL, so one entry serves every page.
 """
@@ -19,17 +21,21 @@ added to the compiled SQL, so one entry serves every page.
 import datetime
 import functools
 import threading
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
 
 from api.access import is_scoped
+from api.fields import MAX_ID
 
 # Ids are positive; the stand-in's may not equal any other value the query
 # carries either, which for closed-set filters (0-3, booleans) it cannot.
 STAND_IN_ID = -(2**62)
+# A named id's stand-in: no row has it (ids count up from 1), and a request
+# that names it is answered through the ORM (it is no valid filter value there).
+STAND_IN_NAMED_ID = MAX_ID
 
 
 @functools.cache
@@ -43,7 +49,7 @@ def _timestamptz_loader():
 class CompiledQuery:
     """A `.values()` queryset's SQL, its user's id left as a slot."""
 
-    def __init__(self, queryset: QuerySet) -> None:
+    def __init__(self, queryset: QuerySet, named: tuple[str, ...] = ()) -> None:
         if not is_scoped(queryset.query):
             # Unscoped SQL must never be shared between callers.
             raise ValueError(
@@ -64,9 +70,19 @@ class CompiledQuery:
         # the like, which Django's PostgreSQL backend sends for small columns.
         if not all(isinstance(value, int) for value in params):
             raise ValueError("Only booleans and integers may be compiled in.")
-        self._slots = [i for i, value in enumerate(params) if value == STAND_IN_ID]
-        if not self._slots:
+        if len(named) > 1:
+            raise ValueError("One named id at most: each needs a stand-in of its own.")
+        stand_ins = {STAND_IN_ID: "user", STAND_IN_NAMED_ID: (named or ("",))[0]}
+        self._slots = [
+            (i, stand_ins[value])
+            for i, value in enumerate(params)
+            if not isinstance(value, bool) and value in stand_ins
+        ]
+        filled = {name for _, name in self._slots}
+        if "user" not in filled:
             raise ValueError("The queryset must be scoped to the stand-in user.")
+        if filled - {"user"} != set(named):
+            raise ValueError(f"The queryset must filter by the stand-in {named}.")
         self._sql = f"{sql} LIMIT %s OFFSET %s"
         self._params = list(params)
         self._db = queryset.db
@@ -78,11 +94,19 @@ class CompiledQuery:
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         self._converters = list(compiler.get_converters(fields).items())
 
-    def rows(self, user_id: int, offset: int, limit: int) -> list[dict]:
-        """The user's rows from `offset` on, at most `limit`, as dicts."""
+    def rows(
+        self,
+        user_id: int,
+        offset: int,
+        limit: int,
+        named: Mapping[str, int] | None = None,
+    ) -> list[dict]:
+        """The user's rows from `offset` on, at most `limit`, as dicts; `named`
+        gives the value of each named id."""
+        values = {**(named or {}), "user": user_id}
         params = list(self._params)
-        for slot in self._slots:
-            params[slot] = user_id
+        for slot, name in self._slots:
+            params[slot] = values[name]
         connection = connections[self._db]
         with connection.cursor() as cursor:
             if connection.vendor == "postgresql" and _utc(connection):
@@ -109,8 +133,8 @@ class CompiledQuery:
             result.append(dict(zip(self._names, row, strict=True)))
         return result
 
-    def bind(self, user_id: int) -> "BoundQuery":
-        return BoundQuery(self, user_id)
+    def bind(self, user_id: int, **named: int) -> "BoundQuery":
+        return BoundQuery(self, user_id, named)
 
 
 def _utc(connection) -> bool:
@@ -122,12 +146,15 @@ def _utc(connection) -> bool:
 class BoundQuery:
     """A compiled query for one user: a RowSource CountingPaginator pages."""
 
-    def __init__(self, compiled: CompiledQuery, user_id: int) -> None:
+    def __init__(
+        self, compiled: CompiledQuery, user_id: int, named: Mapping[str, int]
+    ) -> None:
         self._compiled = compiled
         self._user_id = user_id
+        self._named = named
 
     def rows(self, offset: int, limit: int) -> list[dict]:
-        return self._compiled.rows(self._user_id, offset, limit)
+        return self._compiled.rows(self._user_id, offset, limit, self._named)
 
 
 class CompiledQueries:

@@ -21,7 +21,7 @@ from rest_framework.response import Response
 from api.pagination import CountingPaginator, PageNumberPagination
 
 from . import page_cache
-from .compiled import STAND_IN_ID, CompiledQueries, CompiledQuery
+from .compiled import STAND_IN_ID, STAND_IN_NAMED_ID, CompiledQueries, CompiledQuery
 from .rows import LIST_FIELDS, task_rows
 
 logger = logging.getLogger(__name__)
@@ -31,7 +31,10 @@ logger = logging.getLogger(__name__)
 # paged) runs SQL compiled once per combination. A new filter joins only if
 # that holds for it; tests compare the two paths on every one listed, and
 # CompiledQuery refuses any value but booleans, integers and the user's id.
-COMPILED_FILTERS = frozenset({"completed", "priority", "has_due", "ordering"})
+COMPILED_FILTERS = frozenset({"completed", "priority", "has_due", "ordering", "list"})
+# Of those, the ones whose value is an id: a slot in the compiled SQL, filled
+# per request (compiled.CompiledQuery), rather than one compiled query per id.
+ID_FILTERS = ("list",)
 PAGE_PARAMETERS = frozenset({"page", "page_size"})
 compiled_lists = CompiledQueries(size=256)
 
@@ -54,9 +57,10 @@ def respond(view, request) -> Response:
 def _list_page(view, request) -> Response:
     shape = _compiled_shape(view, request)
     compiled = compiled_lists.get(shape) if shape is not None else None
-    if compiled is not None:
+    if shape is not None and compiled is not None:
         # CountingPaginator takes the page from the compiled SQL.
-        page = view.paginate_queryset(compiled.bind(request.user.pk))
+        named = {name: int(request.query_params[name]) for name in _ids(shape)}
+        page = view.paginate_queryset(compiled.bind(request.user.pk, **named))
         return view.get_paginated_response(task_rows(page))
     rows = view.filter_queryset(view.get_queryset()).values(*LIST_FIELDS)
     page = view.paginate_queryset(rows)
@@ -69,12 +73,25 @@ def _list_page(view, request) -> Response:
     return view.get_paginated_response(task_rows(page))
 
 
+def _ids(shape: tuple) -> tuple[str, ...]:
+    return tuple(name for name, value in shape if value == "*")
+
+
 def _compile(view, shape: tuple) -> None:
     stand_in = view.rows_for(get_user_model()(pk=STAND_IN_ID))
-    rows = view.filter_queryset(stand_in).values(*LIST_FIELDS)
+    request = view.request._request
+    given = request.GET
+    # The filters read the query string: the named ids' stand-ins go there.
+    request.GET = given.copy()
+    for name in _ids(shape):
+        request.GET[name] = str(STAND_IN_NAMED_ID)
+    try:
+        rows = view.filter_queryset(stand_in).values(*LIST_FIELDS)
+    finally:
+        request.GET = given
     try:
         # Its rows carry the total count, as the paginator reads it.
-        compiled = CompiledQuery(CountingPaginator.counted(rows))
+        compiled = CompiledQuery(CountingPaginator.counted(rows), named=_ids(shape))
     except ValueError:
         # A filter in COMPILED_FILTERS that does not belong there: the
         # list keeps working through the ORM, and this says why it is slow.
@@ -98,4 +115,13 @@ def _compiled_shape(view, request) -> tuple | None:
     if any(len(given) > 1 for given in values.values()):
         # One value each: endless repeats would make endless shapes.
         return None
+    for name in ID_FILTERS:
+        if name in values:
+            if not _is_id(values[name][0]):
+                return None  # the ORM's filters answer 400
+            values[name] = ["*"]
     return tuple(sorted((name, given[0]) for name, given in values.items()))
+
+
+def _is_id(text: str) -> bool:
+    return text.isascii() and text.isdigit() and 1 <= int(text) <= STAND_IN_NAMED_ID - 1

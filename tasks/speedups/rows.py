@@ -14,10 +14,11 @@ from rest_framework.settings import api_settings
 from ..models import Priority
 from ..serializers import TaskSerializer
 
-# The columns of a list row; tags come as `tag_names` (TaskQuerySet.with_tag_names).
-LIST_FIELDS = [name for name in TaskSerializer.Meta.fields if name != "tags"] + [
-    "tag_names"
-]
+# The columns of a list row; tags come as `tag_names`, subtask counts as
+# `open_subtasks` and `all_subtasks` (TaskQuerySet.for_answers).
+LIST_FIELDS = [
+    name for name in TaskSerializer.Meta.fields if name not in {"tags", "subtask_count"}
+] + ["tag_names", "open_subtasks", "all_subtasks"]
 _DATETIME = serializers.DateTimeField()
 _PRIORITY_LABELS = dict(Priority.choices)  # what Priority(value).label gives
 _TIMESTAMPS = ("completed_at", "due_at", "created_at", "updated_at")
@@ -49,5 +50,9 @@ def task_rows(rows: Iterable[dict]) -> list[dict]:
         if row["due_date"] is not None:
             row["due_date"] = row["due_date"].isoformat()
         row["tags"] = sorted(row.pop("tag_names") or [], key=str.lower)
+        row["subtask_count"] = {
+            "open": row.pop("open_subtasks"),
+            "total": row.pop("all_subtasks"),
+        }
         result.append(row)
     return result

@@ -14,8 +14,16 @@ def iso(value) -> str | None:
 
 def as_json(task: Task) -> dict:
     task.refresh_from_db()
+    children = task.children.filter(deleted_at__isnull=True)
     return {
         "id": task.id,
+        "list": task.list_id,
+        "parent": task.parent_id,
+        "position": task.position,
+        "subtask_count": {
+            "open": children.filter(completed=False).count(),
+            "total": children.count(),
+        },
         "title": task.title,
         "description": task.description,
         "completed": task.completed,

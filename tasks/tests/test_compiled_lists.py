@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from api.tests.helpers import invalid_fields, problem
-from tasks.models import Tag, Task
+from tasks import services
+from tasks.models import Tag, Task, TaskList
 from tasks.speedups import lists as task_views
 from tasks.speedups.compiled import STAND_IN_ID, CompiledQuery
-from tasks.tests.factories import TaskFactory
+from tasks.tests.factories import TaskFactory, TaskListFactory
 from users.models import User
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("optimized")]
@@ -29,7 +30,17 @@ QUERIES = [
     "ordering=-due_at&page_size=3",
     "ordering=title&page=2&page_size=3",
     "page=2&page_size=5",
+    # {list}: one of the caller's lists.
+    "list={list}&ordering=position",
+    "list={list}&ordering=position&page=2&page_size=3",
+    "list={list}&completed=false&ordering=-position",
 ]
+
+
+def path_for(user, query: str) -> str:
+    """The query's path for `user` (their list where it names one)."""
+    work = TaskList.objects.get(owner=user, name="Work")
+    return "/api/v1/tasks/?" + query.format(list=work.pk)
 
 
 @pytest.fixture(autouse=True)
@@ -45,21 +56,29 @@ def compiled_runs(monkeypatch) -> list[int]:
     runs: list[int] = []
     bind = CompiledQuery.bind
 
-    def spy(self, owner_id):
+    def spy(self, owner_id, **named):
         runs.append(owner_id)
-        return bind(self, owner_id)
+        return bind(self, owner_id, **named)
 
     monkeypatch.setattr(CompiledQuery, "bind", spy)
     return runs
 
 
 def varied_tasks(owner, count: int = 12) -> None:
-    """Tasks differing in everything a compiled filter or ordering reads."""
+    """Tasks differing in everything a compiled filter or ordering reads: in
+    the inbox, in a list (some of them subtasks), in an archived list."""
     now = timezone.now()
     tags = [Tag.objects.create(owner=owner, name=name) for name in ("Home", "work")]
+    work = TaskListFactory(owner=owner, name="Work")
+    archived = TaskListFactory(owner=owner, name="Old")
+    TaskFactory(owner=owner, list=archived, title="in an archived list")
+    services.archive_list(task_list=archived, archived=True)
+    previous = None
     for n in range(count):
         task = TaskFactory(
             owner=owner,
+            list=work if n % 2 else None,
+            parent=previous if n % 4 == 3 else None,
             title=f"{owner.username} task {n % 5}",
             completed=n % 3 == 0,
             priority=n % 4,
@@ -67,6 +86,7 @@ def varied_tasks(owner, count: int = 12) -> None:
             due_date=(now + timedelta(days=n)).date() if n % 4 == 2 else None,
         )
         task.tags.set(tags[: n % 3])
+        previous = task if n % 2 else previous
     TaskFactory(owner=owner, title="in the trash").move_to_trash()
     Task.objects.filter(owner=owner).update(created_at=now - timedelta(days=1))
 
@@ -83,9 +103,9 @@ def test_a_list_compiled_for_one_user_is_what_the_orm_gives_another(
 ):
     varied_tasks(user)
     varied_tasks(other_user, count=9)
-    path = f"/api/v1/tasks/?{query}"
+    path = path_for(other_user, query)
 
-    first = auth_client.get(path)  # built by the ORM, then compiled
+    first = auth_client.get(path_for(user, query))  # built by the ORM, then compiled
     compiled = other_client.get(path)
     task_views.compiled_lists.clear()
     built = other_client.get(path)

@@ -8,20 +8,43 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from rest_framework import serializers
 from rest_framework.decorators import action
 from rest_framework.generics import get_object_or_404
+from rest_framework.permissions import SAFE_METHODS
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.conditional import ConditionalMixin
+from api.exceptions import Conflict
+from api.fields import ID_SCHEMA, IdField
 from api.schema import NON_BLANK_TEXT
 from api.viewsets import ScopedModelViewSet
 
-from .. import bulk, examples
+from .. import bulk, examples, services
 from ..filters import BooleanFilter, TaskFilter
-from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task, TaskQuerySet
+from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task, TaskList, TaskQuerySet
 from ..serializers import TaskSerializer
 from ..speedups import lists
+
+
+class TaskMoveSerializer(serializers.Serializer):
+    """Where a task goes; a field left out keeps its value."""
+
+    list = IdField(required=False, help_text="One of your lists.")
+    parent = IdField(  # type: ignore[assignment]  # a field, not Field.parent
+        required=False,
+        allow_null=True,
+        help_text="A task in that list to go under; null: the top level. Left "
+        "out: its parent, if it stays in its list; else the top level.",
+    )
+    after = IdField(
+        required=False,
+        allow_null=True,
+        help_text="The sibling to go after; null: first. Left out (and no "
+        "before): last among new siblings, or where it is among the same ones.",
+    )
+    before = IdField(required=False, help_text="The sibling to go before.")
 
 
 @extend_schema_view(
@@ -33,6 +56,13 @@ from ..speedups import lists
             OpenApiParameter(name, bool, description=filter_.extra["help_text"])
             for name, filter_ in TaskFilter.base_filters.items()
             if isinstance(filter_, BooleanFilter)
+        ]
+        + [
+            OpenApiParameter(
+                "list",
+                ID_SCHEMA,
+                description=TaskFilter.base_filters["list"].extra["help_text"],
+            )
         ]
         + [
             OpenApiParameter(
@@ -65,8 +95,17 @@ from ..speedups import lists
 class TaskViewSet(ScopedModelViewSet):
     """The caller's tasks; another user's task answers 404, like a missing one."""
 
-    etag_actions = ConditionalMixin.etag_actions | {"complete", "reopen", "restore"}
+    etag_actions = ConditionalMixin.etag_actions | {
+        "complete",
+        "reopen",
+        "restore",
+        "move",
+    }
     write_conflicts = True  # a deadline the task already has: 409 (the schema)
+    state_conflicts = (
+        "The task's list (or the list it would go to) is archived, and its "
+        "tasks read-only; or, to restore a task, its list is in the trash."
+    )
 
     queryset = Task.objects.none()
     serializer_class = TaskSerializer
@@ -77,14 +116,49 @@ class TaskViewSet(ScopedModelViewSet):
         return self._with_trash(user).alive()
 
     def _with_trash(self, user):
-        return cast(TaskQuerySet, super().rows_for(user)).with_tag_names()
+        tasks = cast(TaskQuerySet, super().rows_for(user)).for_answers()
+        if self.request.method not in SAFE_METHODS:
+            tasks = tasks.select_related("list")  # is it archived?
+        return tasks
+
+    def get_object(self) -> Task:
+        task = super().get_object()
+        if self.request.method not in SAFE_METHODS:
+            services.ensure_writable(task.list)
+        return task
 
     def list(self, request, *args, **kwargs) -> Response:
         if settings.API_OPTIMIZATIONS:
-            return lists.respond(self, request)
-        return super().list(request, *args, **kwargs)
+            response = lists.respond(self, request)
+        else:
+            response = super().list(request, *args, **kwargs)
+        self._named_rows_exist(response)
+        return response
+
+    def _named_rows_exist(self, response: Response) -> None:
+        """An empty page filtered by a list or a parent the caller does not
+        have is a 400, not an empty list (asked only when the page is empty:
+        rows on it prove the list is there)."""
+        rows = response.data
+        if isinstance(rows, dict):  # a page
+            rows = rows["results"]
+        if rows:
+            return
+        user, params = self.request.user, self.request.query_params
+        if "list" in params:
+            found = TaskList.objects.readable_by(user).alive().filter(pk=params["list"])
+            if not found.exists():
+                raise serializers.ValidationError({"list": ["No such list."]})
+        parent = params.get("parent", "none")
+        if parent != "none":
+            found = Task.objects.readable_by(user).alive().filter(pk=parent)
+            if not found.exists():
+                raise serializers.ValidationError({"parent": ["No such task."]})
 
     def filter_queryset(self, queryset):
+        # The tasks of archived lists only when their list is asked for.
+        if self.action == "list" and "list" not in self.request.query_params:
+            queryset = queryset.filter(list__archived_at__isnull=True)
         # Without parameters the filters would change nothing, but building and
         # validating their form is a measurable part of a list request.
         if not self.request.query_params:
@@ -130,7 +204,37 @@ class TaskViewSet(ScopedModelViewSet):
     def restore(self, request, pk=None) -> Response:
         # The one task action that also finds trashed tasks.
         task = get_object_or_404(self._with_trash(request.user), pk=pk)
-        task.restore()
+        if task.list.deleted_at is not None:
+            raise Conflict(
+                f'Its list "{task.list.name}" is in the trash: restore the list.'
+            )
+        services.ensure_writable(task.list)
+        if task.restore():  # its subtasks may be back too: count them again
+            task.count_subtasks()
+        return Response(self.get_serializer(task).data)
+
+    @extend_schema(
+        summary="Move a task, with its subtasks, within or between your lists",
+        description="A field left out keeps its value. Every id must be one of "
+        "yours: another user's or a missing one is a 400 naming the field. "
+        "Going under its own subtask, past 4 levels, or into an archived list: "
+        "400 or 409 with the reason.",
+        request=TaskMoveSerializer,
+        examples=examples.TASK_MOVE,
+    )
+    @action(detail=True, methods=["post"])
+    def move(self, request, pk=None) -> Response:
+        task = self.get_object()
+        body = TaskMoveSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.move_task(
+            user=request.user,
+            task=task,
+            **{
+                {"list": "list_id", "parent": "parent_id"}.get(name, name): value
+                for name, value in body.validated_data.items()
+            },
+        )
         return Response(self.get_serializer(task).data)
 
     @extend_schema(
@@ -162,9 +266,3 @@ class TaskViewSet(ScopedModelViewSet):
         task = self.get_object()
         task.set_completed(completed)
         return Response(self.get_serializer(task).data)
-
-    def get_success_headers(self, data) -> dict[str, str]:
-        # The detail path is the list path (where tasks are created) plus the
-        # id: reverse() would resolve the same from the URL patterns, slower.
-        path = f"{self.request.path}{data['id']}/"
-        return {"Location": self.request.build_absolute_uri(path)}

@@ -41,5 +41,5 @@ class TrashViewSet(
 
     def rows_for(self, user):
         tasks = cast(TaskQuerySet, super().rows_for(user))
-        trashed = tasks.trashed().with_tag_names()
+        trashed = tasks.trashed().for_answers()
         return trashed.order_by("-deleted_at", "-id")

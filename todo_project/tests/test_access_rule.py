@@ -26,9 +26,10 @@ from api.access import AccessQuerySet, is_scoped
 from api.models import IdempotencyKey
 from api.tests.helpers import bearer
 from api.viewsets import ScopedAPIView, ScopedMixin
-from tasks.models import Tag, Task, Tombstone
+from tasks import services
+from tasks.models import Tag, Task, TaskList, Tombstone
 from tasks.tags import tags_named
-from tasks.tests.factories import TaskFactory
+from tasks.tests.factories import TaskFactory, TaskListFactory
 
 # Requests commit as in production: none runs inside a test's transaction.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -192,25 +193,50 @@ def unscoped_reads(monkeypatch) -> Reads:
 
 
 def holdings(user) -> dict[str, int]:
-    """A user with a tagged task, a task in the trash, a deleted one (its
-    tombstone), and a tag; the ids of each."""
-    task = TaskFactory(owner=user)
+    """A user with a list holding a tagged task and its subtask, a task in the
+    trash, a deleted one (its tombstone), a tag, and a list in the trash; the
+    ids of each."""
+    task_list = TaskListFactory(owner=user)
+    task = TaskFactory(owner=user, list=task_list)
+    TaskFactory(owner=user, list=task_list, parent=task)
     tag = tags_named(user, ["shared-name"])[0]
     task.tags.set([tag])
     trashed = TaskFactory(owner=user)
     trashed.move_to_trash()
     TaskFactory(owner=user).delete()
-    return {"task": task.pk, "tag": tag.pk, "trashed": trashed.pk}
+    trashed_list = TaskListFactory(owner=user)
+    services.trash_list(user=user, task_list=trashed_list)
+    return {
+        "task": task.pk,
+        "tag": tag.pk,
+        "trashed": trashed.pk,
+        "list": task_list.pk,
+        "trashed_list": trashed_list.pk,
+    }
 
 
-BODIES = {
-    "task-list": {"title": "New", "tags": ["shared-name", "new-name"]},
-    "task-detail": {"title": "Changed", "tags": ["shared-name"]},
-    "tag-list": {"name": "another"},
-    "tag-detail": {"name": "renamed"},
-}
+def bodies(ids: dict[str, int]) -> dict[str, dict]:
+    """A body for each pattern that takes one, naming the ids given."""
+    return {
+        "task-list": {
+            "title": "New",
+            "tags": ["shared-name", "new-name"],
+            "list": ids["list"],
+            "parent": ids["task"],
+        },
+        "task-detail": {"title": "Changed", "tags": ["shared-name"]},
+        "task-move": {"list": ids["list"], "after": None},
+        "tag-list": {"name": "another"},
+        "tag-detail": {"name": "renamed"},
+        "list-list": {"name": "another"},
+        "list-detail": {"name": "renamed"},
+        "list-move": {"after": ids["list"]},
+    }
+
+
 # Which of a user's objects a detail pattern names.
-OBJECTS = {"tag": "tag", "trash": "trashed", "task": "task"}
+OBJECTS = {"tag": "tag", "trash": "trashed", "task": "task", "list": "list"}
+RESTORES = {"task-restore": "trashed", "list-restore": "trashed_list"}
 
 
 def calls(route: str, pattern: URLPattern, ids: dict[str, int]):
@@ -225,9 +251,9 @@ def calls(route: str, pattern: URLPattern, ids: dict[str, int]):
     path = "/" + route.replace("^", "").replace("$", "")
     if "(?P<pk>" in path:
         kind = OBJECTS[pattern.name.split("-")[0]]
-        object_id = ids["trashed"] if pattern.name == "task-restore" else ids[kind]
+        object_id = ids[RESTORES.get(pattern.name, kind)]
         path = re.sub(r"\(\?P<pk>[^)]*\)", str(object_id), path)
-    body = BODIES.get(pattern.name)
+    body = bodies(ids).get(pattern.name)
     if pattern.name == "task-bulk":
         body = {
             "operations": [
@@ -259,7 +285,7 @@ def test_no_view_reads_users_rows_but_through_the_rule(
 
     assert unscoped_reads == []
     assert called >= 20
-    assert {Task, Tag, Tombstone, IdempotencyKey} <= PROTECTED
+    assert {Task, TaskList, Tag, Tombstone, IdempotencyKey} <= PROTECTED
 
 
 def test_the_check_sees_a_bulk_write_that_skips_the_rule(user, unscoped_reads):

@@ -1,0 +1,314 @@
+"""Writes that span rows and take locks: placing a new task, moving tasks and
+lists, and a list's trash and archive.
+
+Every function runs inside the caller's transaction. A write that places a
+row among its siblings first locks the list (or, for lists, the owner's
+inbox): two writers placing rows in one list take turns, so each sees the
+other's key and no two rows get the same one.
+"""
+
+from typing import Any, cast
+
+from django.db import transaction
+from django.db.models import Case, Count, IntegerField, Max, Q, Subquery, Value, When
+from django.utils import timezone
+from rest_framework import serializers
+
+from api.exceptions import Conflict
+from api.problems import CONFLICT
+
+from . import positions
+from .models import (
+    CHILDREN_PER_TASK,
+    LISTS_PER_USER,
+    MAX_DEPTH,
+    TASKS_PER_LIST,
+    Task,
+    TaskList,
+)
+
+MISSING: Any = object()  # a field the request left out
+
+
+def _invalid(field: str | None, message: str, code: str = "invalid"):
+    """A 400 naming `field` (None: the request as a whole); with code
+    CONFLICT, a 409."""
+    error = serializers.ErrorDetail(message, code=code)
+    return serializers.ValidationError([error] if field is None else {field: [error]})
+
+
+def lock_lists(user, ids) -> dict[int, TaskList]:
+    """The user's lists among `ids`, locked until the transaction ends (in id
+    order: two writers locking the same two lists cannot deadlock)."""
+    rows = TaskList.objects.writable_by(user).filter(pk__in=set(ids))
+    return {row.pk: row for row in rows.select_for_update().order_by("pk")}
+
+
+def lock_inbox(user) -> TaskList:
+    inbox = TaskList.objects.writable_by(user).filter(is_inbox=True)
+    found = inbox.select_for_update().first()
+    return found or TaskList.objects.inbox_of(user.pk)
+
+
+def ensure_writable(task_list: TaskList) -> None:
+    """An archived list and its tasks are read-only; a trashed one is gone."""
+    if task_list.archived_at is not None:
+        raise Conflict(
+            f'The list "{task_list.name}" is archived: unarchive it to change it '
+            "or its tasks."
+        )
+
+
+def place_new_task(*, user, task_list: TaskList | None, parent: Task | None) -> dict:
+    """The list and position of a task about to be created, checked against
+    the limits with the list locked: {"list": ..., "position": ...}."""
+    if task_list is None and parent is not None:
+        task_list = parent.list
+    if task_list is None:
+        task_list = lock_inbox(user)
+    else:
+        task_list = lock_lists(user, [task_list.pk])[task_list.pk]
+    ensure_writable(task_list)
+    if parent is not None:
+        _check_depth(parent_level=_level(parent), height=1)
+    stats = _group(user, task_list.pk, parent.pk if parent else None)
+    _check_room(task_list, stats["in_list"] + 1, stats["children"] + 1, parent)
+    return {"list": task_list, "position": positions.key_between(stats["last"], None)}
+
+
+def move_task(
+    *,
+    user,
+    task: Task,
+    list_id: int = MISSING,
+    parent_id: int | None = MISSING,
+    after: int | None = MISSING,
+    before: int = MISSING,
+) -> Task:
+    """Move `task` with its whole subtree; a field left out keeps its value.
+
+    A task moved to another list goes to its top level unless a parent is
+    given; without `after` or `before` it goes last among its new siblings,
+    or keeps its place if its siblings stay the same.
+    """
+    if after is not MISSING and before is not MISSING:
+        raise _invalid("before", "Give after or before, not both.")
+    parent = None
+    if parent_id is not MISSING and parent_id is not None:
+        parent = _parent(user, parent_id)
+        if list_id is MISSING:
+            list_id = parent.list_id
+        elif parent.list_id != list_id:
+            raise _invalid("parent", "This task is not in the list given.")
+    if list_id is MISSING:
+        list_id = task.list_id
+    if parent_id is MISSING:
+        parent_id = task.parent_id if list_id == task.list_id else None
+    locked = lock_lists(user, {task.list_id, list_id})
+    if list_id not in locked:
+        raise _invalid("list", "No such list.")
+    for task_list in locked.values():
+        ensure_writable(task_list)
+    new_group = (list_id, parent_id) != (task.list_id, task.parent_id)
+    if new_group:
+        _check_new_place(user, task, locked[list_id], parent)
+    tasks = Task.objects.writable_by(user)
+    siblings = tasks.filter(list_id=list_id, parent_id=parent_id).exclude(pk=task.pk)
+    position = _position(
+        siblings, after, before, keep=None if new_group else task.position
+    )
+    if position is None:
+        return task  # nothing moves
+    moving_list = list_id != task.list_id
+    task.list_id, task.parent_id, task.position = list_id, parent_id, position
+    task.save(update_fields=["list", "parent", "position", "updated_at"])
+    if moving_list:
+        tasks.subtree_of(task.pk).exclude(pk=task.pk).update(list_id=list_id)
+    return task
+
+
+def _parent(user, parent_id: int) -> Task:
+    found = Task.objects.writable_by(user).alive().filter(pk=parent_id)
+    parent = found.select_related("list").first()
+    if parent is None:
+        raise _invalid("parent", "No such task.")
+    return parent
+
+
+def _check_new_place(user, task: Task, task_list: TaskList, parent) -> None:
+    """A task and its subtree may go under `parent` in `task_list`."""
+    # Trashed subtasks count towards depth: they may come back.
+    subtree = Task.objects.writable_by(user).subtree_of(task.pk)
+    if parent is not None:
+        ancestors = [parent.pk, *parent.ancestor_ids()]
+        if task.pk in ancestors:
+            raise _invalid("parent", "A task cannot go under itself or its subtasks.")
+        _check_depth(parent_level=len(ancestors), height=_height(subtree, task))
+    stats = _group(user, task_list.pk, parent.pk if parent else None)
+    moving = subtree.alive().count() if task_list.pk != task.list_id else 0
+    _check_room(task_list, stats["in_list"] + moving, stats["children"] + 1, parent)
+
+
+def _check_depth(*, parent_level: int, height: int) -> None:
+    if parent_level + height > MAX_DEPTH:
+        raise _invalid(
+            "parent",
+            f"Subtasks nest at most {MAX_DEPTH} levels deep, counting the top.",
+        )
+
+
+def _check_room(task_list: TaskList, in_list: int, children: int, parent) -> None:
+    if in_list > TASKS_PER_LIST:
+        raise _invalid(
+            "list", f"A list holds at most {TASKS_PER_LIST:,} tasks.", code=CONFLICT
+        )
+    if parent is not None and children > CHILDREN_PER_TASK:
+        raise _invalid(
+            "parent",
+            f"A task has at most {CHILDREN_PER_TASK:,} subtasks.",
+            code=CONFLICT,
+        )
+
+
+def _level(task: Task) -> int:
+    """1 for a top-level task, 2 for its subtasks, ..."""
+    return 1 + len(task.ancestor_ids()) if task.parent_id is not None else 1
+
+
+def _height(subtree, task: Task) -> int:
+    """Levels in the task's subtree, itself included (one query)."""
+    depth = Case(
+        *(
+            When(Q(**{"parent__" * (level - 1) + "parent": task.pk}), then=Value(level))
+            for level in range(1, MAX_DEPTH)
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    below = subtree.exclude(pk=task.pk)
+    return 1 + (below.aggregate(deepest=Max(depth))["deepest"] or 0)
+
+
+def _group(user, list_id: int, parent_id: int | None) -> dict:
+    """Tasks outside the trash in the list and under the parent, and the last
+    key among the parent's subtasks (trashed ones keep theirs), in one query."""
+    in_group = Q(parent__isnull=True) if parent_id is None else Q(parent_id=parent_id)
+    alive = Q(deleted_at__isnull=True)
+    return (
+        Task.objects.writable_by(user)
+        .filter(list_id=list_id)
+        .aggregate(
+            in_list=Count("pk", filter=alive),
+            children=Count("pk", filter=alive & in_group),
+            last=Max("position", filter=in_group),
+        )
+    )
+
+
+def _position(
+    siblings, after, before, keep: str | None, noun: str = "task"
+) -> str | None:
+    """The key between the named neighbours; `keep` (or None: no move) when
+    neither is named."""
+    if after is MISSING and before is MISSING:
+        if keep is not None:
+            return None
+        last = siblings.aggregate(last=Max("position"))["last"]
+        return _between(siblings, last, None)
+    if after is None:
+        first = siblings.order_by("position", "pk").values_list("position", flat=True)
+        return _between(siblings, None, first.first())
+    anchor_id, field = (after, "after") if after is not MISSING else (before, "before")
+    anchor = Task._base_manager.filter(pk=anchor_id).values("position")
+    if field == "after":
+        rows = siblings.filter(Q(pk=anchor_id) | Q(position__gt=Subquery(anchor)))
+        rows = rows.order_by("position", "pk")
+    else:
+        rows = siblings.filter(Q(pk=anchor_id) | Q(position__lt=Subquery(anchor)))
+        rows = rows.order_by("-position", "-pk")
+    found = list(rows.values_list("pk", "position")[:2])
+    if not found or found[0][0] != anchor_id:
+        raise _invalid(field, f"No such {noun} among the new neighbours.")
+    near = found[0][1]
+    far = found[1][1] if len(found) > 1 else None
+    if field == "after":
+        return _between(siblings, near, far)
+    return _between(siblings, far, near)
+
+
+def _between(siblings, low: str | None, high: str | None) -> str:
+    key = positions.key_between(low, high)
+    if not positions.needs_rebalance(key):
+        return key
+    # Rare: the keys here grew long. Give the group fresh short keys, with a
+    # gap where the moving task goes.
+    rows = list(siblings.order_by("position", "pk").values_list("pk", "position"))
+    before = [pk for pk, position in rows if low is not None and position <= low]
+    keys = positions.spread(len(rows) + 1)
+    gap = len(before)
+    fresh = keys[:gap] + keys[gap + 1 :]
+    Task.objects.bulk_update(
+        [Task(pk=pk, position=key) for (pk, _), key in zip(rows, fresh, strict=True)],
+        ["position"],
+    )
+    return keys[gap]
+
+
+# Lists
+
+
+def place_new_list(*, user) -> str:
+    """The position of a list about to be created (last), within the limit."""
+    lock_inbox(user)  # the owner's lists take turns on their inbox's row
+    stats = TaskList.objects.readable_by(user).aggregate(
+        count=Count("pk", filter=Q(deleted_at__isnull=True)), last=Max("position")
+    )
+    if stats["count"] >= LISTS_PER_USER:
+        raise _invalid(
+            None, f"An account holds at most {LISTS_PER_USER} lists.", code=CONFLICT
+        )
+    return positions.key_between(stats["last"], None)
+
+
+def move_list(*, user, task_list: TaskList, after: int | None) -> TaskList:
+    lock_inbox(user)
+    others = TaskList.objects.readable_by(user).exclude(pk=task_list.pk)
+    # With keep=None, always a key.
+    task_list.position = cast(
+        str, _position(others, after, MISSING, keep=None, noun="list")
+    )
+    task_list.save(update_fields=["position", "updated_at"])
+    return task_list
+
+
+def trash_list(*, user, task_list: TaskList) -> None:
+    """The list and its tasks go to the trash together (one moment marks them,
+    so that restoring brings back exactly those)."""
+    if task_list.is_inbox:
+        raise Conflict("The inbox cannot be deleted.")
+    if task_list.deleted_at is not None:
+        return
+    with transaction.atomic(savepoint=False):
+        task_list.deleted_at = timezone.now()
+        task_list.save(update_fields=["deleted_at", "updated_at"])
+        tasks = Task.objects.writable_by(user).filter(list=task_list)
+        tasks.alive().update(deleted_at=task_list.deleted_at)
+
+
+def restore_list(*, user, task_list: TaskList) -> None:
+    if task_list.deleted_at is None:
+        return
+    with transaction.atomic(savepoint=False):
+        tasks = Task.objects.writable_by(user).filter(list=task_list)
+        tasks.filter(deleted_at=task_list.deleted_at).update(deleted_at=None)
+        task_list.deleted_at = None
+        task_list.save(update_fields=["deleted_at", "updated_at"])
+
+
+def archive_list(*, task_list: TaskList, archived: bool) -> None:
+    if task_list.is_inbox and archived:
+        raise Conflict("The inbox cannot be archived.")
+    if (task_list.archived_at is not None) == archived:
+        return
+    task_list.archived_at = timezone.now() if archived else None
+    task_list.save(update_fields=["archived_at", "updated_at"])
