@@ -131,14 +131,22 @@ def delete_users_code(prefix: str) -> str:
 
 
 def token_code(prefix: str, path: Path) -> str:
-    # Fresh tokens each run (the old ones are deleted), one per seeded user.
+    # Fresh tokens each run (the old ones are deleted), one per seeded user;
+    # beside them, each user's fullest list and a top-level task in it.
+    places = path.with_name("places.txt")
     return (
+        "from django.db.models import Count\n"
         "from knox.models import AuthToken; from users.models import User\n"
+        "from tasks.models import Task, TaskList\n"
         f"users = list(User.objects.filter(username__startswith='{prefix}-'))\n"
         "AuthToken.objects.filter(user__in=users).delete()\n"
-        f"with open({str(path)!r}, 'w') as out:\n"
+        f"with open({str(path)!r}, 'w') as out, open({str(places)!r}, 'w') as at:\n"
         "    for user in users:\n"
         "        out.write(AuthToken.objects.create(user)[1] + '\\n')\n"
+        "        lists = TaskList.objects.filter(owner=user, is_inbox=False)\n"
+        "        fullest = lists.annotate(n=Count('tasks')).order_by('-n').first()\n"
+        "        task = Task.objects.filter(list=fullest, parent=None).first()\n"
+        "        at.write(f'{fullest.pk} {task.pk}\\n')\n"
     )
 
 
@@ -222,15 +230,19 @@ def run_load(
 
 
 def wrk(cpu: CPU, tokens: Path, path: str, connections: int, seconds: int,
-        method: str = "GET", warmup: int = WARMUP_SECONDS) -> dict:  # fmt: skip
+        method: str = "GET", warmup: int = WARMUP_SECONDS,
+        body: str | None = None) -> dict:  # fmt: skip
     """`seconds` of load, measured after `warmup` seconds of the same load: steady
-    state, not the refill of caches that the previous scenario's writes emptied."""
+    state, not the refill of caches that the previous scenario's writes emptied.
+    {list} and {task} in `path` stand for each user's own (places.txt)."""
     threads = min(2, connections)
     env = {
         **ENV,
         "BENCH_TOKENS": str(tokens),
+        "BENCH_PLACES": str(tokens.with_name("places.txt")),
         "BENCH_PATH": path,
         "BENCH_METHOD": method,
+        **({"BENCH_BODY": body} if body else {}),
     }
     subprocess.run(
         ["wrk", f"-t{threads}", f"-c{connections}", f"-d{warmup}s",
@@ -339,8 +351,23 @@ def main() -> None:
         results["C_list_uncached"] = wrk(
             cpu, tokens, list_path + "?completed=false&ordering=title", 64, 15
         )
+        log("C: a list in manual order, pages 1 and 2; the lists; 64 connections, 15 s")
+        in_order = list_path + "?list={list}&ordering=position"
+        results["C_list_in_order"] = wrk(cpu, tokens, in_order, 64, 15)
+        results["C_list_in_order_page_2"] = wrk(
+            cpu, tokens, in_order + "&page=2", 64, 15
+        )
+        results["C_lists"] = wrk(cpu, tokens, "/api/v1/lists/", 64, 15)
         log("C: create, 64 connections, 15 s")
         results["C_create"] = wrk(cpu, tokens, list_path, 64, 15, method="POST")
+        log(
+            "C: PATCH a task, then move it first among its siblings, 64 connections, 15 s each"
+        )
+        task_path = list_path + "{task}/"
+        results["C_patch"] = wrk(cpu, tokens, task_path, 64, 15, method="PATCH",
+                                 body='{"priority": "high"}')  # fmt: skip
+        results["C_move"] = wrk(cpu, tokens, task_path + "move/", 64, 15,
+                                method="POST", body='{"after": null}')  # fmt: skip
         log("B: list, 1000 open connections, 30 s")
         results["B_1000_connections"] = wrk(cpu, tokens, list_path, 1000, 30)
         seconds = 300 if SOAK else 60
@@ -431,6 +458,14 @@ def targets(r: dict) -> list[tuple[str, str, bool]]:
         ("C: uncacheable list >= 1000 req/s", f"{uncached['rps']} req/s",
          uncached["rps"] >= 1000),
         ("list >= 30% of the trivial endpoint", f"{share:.0f}%", share >= 30),
+        *[
+            (f"{name} >= 80% of the uncacheable list",
+             f"{r[name]['rps']} req/s, {100 * r[name]['rps'] / uncached['rps']:.0f}%",
+             r[name]["rps"] >= 0.8 * uncached["rps"])
+            for name in ("C_list_in_order", "C_list_in_order_page_2", "C_lists")
+        ],
+        ("move >= PATCH", f"{r['C_move']['rps']} vs {r['C_patch']['rps']} req/s",
+         r["C_move"]["rps"] >= r["C_patch"]["rps"]),
         ("server memory over A: growth < 10% (a soak: SOAK=1)",
          f"{memory[0]} -> {memory[1]} MiB ({growth:+.1f}%)"
          + ("" if r["meta"]["soak"] else ", not a soak run"),

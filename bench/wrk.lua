@@ -1,12 +1,22 @@
 -- wrk script: every request carries one of the bench users' tokens, in turn,
 -- so each connection speaks for many users; prints a JSON summary at the end.
--- Environment: BENCH_TOKENS (file, one token a line), BENCH_PATH, BENCH_METHOD.
+-- Environment: BENCH_TOKENS (file, one token a line), BENCH_PLACES (file, the
+-- same user's "list-id task-id" a line), BENCH_PATH (with {list} and {task}
+-- standing for that user's), BENCH_METHOD, BENCH_BODY (default: a new task).
 local tokens = {}
 for line in io.lines(os.getenv("BENCH_TOKENS")) do
   tokens[#tokens + 1] = line
 end
+local places = {}
+if os.getenv("BENCH_PLACES") then
+  for line in io.lines(os.getenv("BENCH_PLACES")) do
+    local list, task = line:match("(%d+) (%d+)")
+    places[#places + 1] = {list = list, task = task}
+  end
+end
 local path = os.getenv("BENCH_PATH") or "/api/v1/tasks/"
 local method = os.getenv("BENCH_METHOD") or "GET"
+local fixed_body = os.getenv("BENCH_BODY")
 local counter = 0
 local thread_index = 0
 local threads = {}
@@ -19,14 +29,18 @@ end
 
 function request()
   counter = counter + 1
-  local token = tokens[((counter * 7919 + thread_index * 104729) % #tokens) + 1]
-  local headers = {["Authorization"] = "Bearer " .. token}
-  local body = nil
-  if method == "POST" then
-    headers["Content-Type"] = "application/json"
-    body = '{"title": "bench task ' .. counter .. '"}'
+  local index = ((counter * 7919 + thread_index * 104729) % #tokens) + 1
+  local headers = {["Authorization"] = "Bearer " .. tokens[index]}
+  local target = path
+  if places[index] then
+    target = target:gsub("{list}", places[index].list):gsub("{task}", places[index].task)
   end
-  return wrk.format(method, path, headers, body)
+  local body = nil
+  if method ~= "GET" then
+    headers["Content-Type"] = "application/json"
+    body = fixed_body or ('{"title": "bench task ' .. counter .. '"}')
+  end
+  return wrk.format(method, target, headers, body)
 end
 
 local non_2xx = 0

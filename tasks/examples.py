@@ -51,6 +51,18 @@ A_TRASHED_TASK = [
     OpenApiExample("A task in the trash", value=TRASHED, response_only=True)
 ]
 A_TAG = [OpenApiExample("A tag", value=TAG, response_only=True)]
+TRASH_PAGE = [
+    OpenApiExample(
+        "A task and a list in the trash",
+        value={"type": "task", **TRASHED},
+        response_only=True,
+    ),
+    OpenApiExample(
+        "A list in the trash",
+        value={"type": "list", **LIST, "deleted_at": "2026-11-27T08:00:00.000000Z"},
+        response_only=True,
+    ),
+]
 A_LIST = [OpenApiExample("A list", value=LIST, response_only=True)]
 LIST_CREATE = [
     OpenApiExample(
@@ -201,8 +213,14 @@ SYNC = [
                 {"type": "tag", "id": 7, "deleted": False, "data": {
                     "id": 7, "name": "errands", "created_at": "2026-11-26T09:00:00Z"
                 }},
-                {"type": "task", "id": 42, "deleted": False, "data": TASK},
+                {"type": "list", "id": 3, "deleted": False, "data": {
+                    key: value for key, value in LIST.items() if "count" not in key
+                }},
+                {"type": "task", "id": 42, "deleted": False, "data": {
+                    key: value for key, value in TASK.items() if key != "subtask_count"
+                }},
                 {"type": "task", "id": 41, "deleted": True, "data": None},
+                {"type": "list", "id": 5, "deleted": True, "data": None},
             ],
             "cursor": "WzEsMTIsMiw0MV0:1tZ9Xb:3f0b...",
             "has_more": False,

@@ -7,9 +7,10 @@ from django.core.management import CommandError
 from django.utils import timezone
 
 from api.tests.helpers import problem
-from tasks.models import TRASH_DAYS, Task
+from tasks import services
+from tasks.models import TRASH_DAYS, Task, TaskList, Tombstone
 from tasks.tags import tags_named
-from tasks.tests.factories import TaskFactory
+from tasks.tests.factories import TaskFactory, TaskListFactory
 from tasks.tests.test_commands import run
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +143,65 @@ def test_purge_removes_tasks_trashed_longer_than_the_retention(user):
     assert set(Task.objects.values_list("pk", flat=True)) == {recent.pk, alive.pk}
 
 
+def test_purge_removes_lists_trashed_longer_than_the_retention(user):
+    long_ago = timezone.now() - timedelta(days=TRASH_DAYS + 1)
+    old, recent = TaskListFactory(owner=user), TaskListFactory(owner=user)
+    old_tasks = [TaskFactory(owner=user, list=old) for _ in range(2)]
+    recent_task = TaskFactory(owner=user, list=recent)
+    for task_list in (old, recent):
+        services.trash_list(user=user, task_list=task_list)
+    TaskList.objects.filter(pk=old.pk).update(deleted_at=long_ago)
+    Task.objects.filter(list=old).update(deleted_at=long_ago)
+
+    output = run("purge_tasks", "--trashed-before", str(TRASH_DAYS), "--no-input")
+
+    assert "Deleted 2 tasks and 1 list." in output
+    assert not TaskList.objects.filter(pk=old.pk).exists()
+    assert set(Task.objects.filter(owner=user).values_list("pk", flat=True)) == {
+        recent_task.pk
+    }
+    gone = Tombstone.objects.filter(owner=user)
+    assert set(gone.values_list("kind", "object_id")) == {
+        ("list", old.pk),
+        *(("task", task.pk) for task in old_tasks),
+    }
+
+
 def test_purge_needs_an_age():
     with pytest.raises(CommandError, match="--trashed-before"):
         run("purge_tasks", "--no-input")
+
+
+def test_the_trash_lists_trashed_lists_without_the_tasks_trashed_with_them(
+    auth_client, user
+):
+    alone = TaskFactory(owner=user, title="alone")
+    alone.move_to_trash()
+    groceries = TaskListFactory(owner=user, name="Groceries")
+    TaskFactory(owner=user, list=groceries, completed=True)
+    TaskFactory(owner=user, list=groceries)
+    assert auth_client.delete(f"/api/v1/lists/{groceries.pk}/").status_code == 204
+
+    response = auth_client.get("/api/v1/trash/")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["count"] == 2
+    listed, task = body["results"]
+    groceries.refresh_from_db()
+    assert listed == {
+        "type": "list",
+        "id": groceries.pk,
+        "name": "Groceries",
+        "color": None,
+        "position": groceries.position,
+        "is_inbox": False,
+        "archived": False,
+        "archived_at": None,
+        "task_count": 0,
+        "open_task_count": 0,
+        "created_at": groceries.created_at.isoformat().replace("+00:00", "Z"),
+        "updated_at": groceries.updated_at.isoformat().replace("+00:00", "Z"),
+        "deleted_at": groceries.deleted_at.isoformat().replace("+00:00", "Z"),
+    }
+    assert (task["type"], task["id"], task["title"]) == ("task", alone.pk, "alone")

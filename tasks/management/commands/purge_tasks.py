@@ -6,7 +6,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from tasks.management.users import user_from_option
-from tasks.models import TRASH_DAYS, Task
+from tasks.models import TRASH_DAYS, Task, TaskList
 
 # A century: past that, dates overflow.
 MAX_DAYS = 36500
@@ -15,7 +15,8 @@ MAX_DAYS = 36500
 class Command(BaseCommand):
     help = (
         "Delete tasks completed, or put in the trash, more than DAYS days ago, in "
-        "batches. Shows what it deletes (or, with --dry-run, would delete) and asks "
+        "batches (with --trashed-before, lists in the trash as long too). Shows "
+        "what it deletes (or, with --dry-run, would delete) and asks "
         f"first unless --no-input. The trash keeps tasks {TRASH_DAYS} days: run "
         f"--trashed-before {TRASH_DAYS} daily."
     )
@@ -68,6 +69,7 @@ class Command(BaseCommand):
             raise CommandError(f"DAYS must be 0 to {MAX_DAYS} and --batch-size >= 1.")
         selected, described = Q(pk__in=[]), []
         now = timezone.now()
+        lists = TaskList.objects.none()
         if ages["completed"] is not None:
             cutoff = now - timedelta(days=ages["completed"])
             selected |= Q(completed=True, completed_at__lt=cutoff)
@@ -76,17 +78,22 @@ class Command(BaseCommand):
             cutoff = now - timedelta(days=ages["trashed"])
             selected |= Q(deleted_at__lt=cutoff)
             described.append(f"put in the trash before {cutoff:%Y-%m-%d %H:%M} UTC")
+            # Their tasks were trashed with them, at the same moment.
+            lists = TaskList.objects.filter(deleted_at__lt=cutoff)
         tasks = Task.objects.filter(selected)
         scope = "all users"
         if options["user"]:
             owner = user_from_option(options["user"])
             tasks, scope = tasks.filter(owner=owner), owner.username
-        total = tasks.count()
+            lists = lists.filter(owner=owner)
+        total, list_total = tasks.count(), lists.count()
         which = f"{' or '.join(described)} ({scope})"
-        if total == 0:
+        if total == list_total == 0:
             self.stdout.write(f"Nothing to delete: no tasks {which}.")
             return
         what = f"{total} task{pluralize(total)} {which}"
+        if list_total:
+            what += f", and {list_total} list{pluralize(list_total)} in the trash"
         by_owner = (
             tasks.order_by()
             .values("owner__username")
@@ -119,6 +126,12 @@ class Command(BaseCommand):
             _, by_model = Task.objects.filter(pk__in=batch).delete()
             deleted += by_model.get(Task._meta.label, 0)
             self.stdout.write(f"  deleted {deleted} of {total}")
+        # Their tasks are gone by now (any left go with them, tombstoned).
+        _, by_model = lists.delete()
+        gone = by_model.get(TaskList._meta.label, 0)
         self.stdout.write(
-            self.style.SUCCESS(f"Deleted {deleted} task{pluralize(deleted)}.")
+            self.style.SUCCESS(
+                f"Deleted {deleted} task{pluralize(deleted)}"
+                + (f" and {gone} list{pluralize(gone)}." if gone else ".")
+            )
         )
