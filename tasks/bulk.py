@@ -11,14 +11,17 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_serializer
 from rest_framework import exceptions, serializers
 from rest_framework.settings import api_settings
 
+from api.exceptions import Conflict
 from api.fields import IdField, StrictBooleanField
 from api.problems import CONFLICT, field_errors, validation_status
 from api.schema import FieldErrorSerializer
 
+from . import services
 from .models import Task
 from .serializers import TaskSerializer
 
@@ -119,12 +122,18 @@ def run(
     """
     tasks = {task.pk: task for task in _named_tasks(user, operations)}
     results, errors = [], {}
+    tree_changed = False
     for position, op in enumerate(operations):
+        if tree_changed and "id" in op:
+            # Completing, reopening or trashing a task changes others in its
+            # tree, which may be named later on.
+            _refresh(user, tasks, op["id"])
         serializer, error = _check(op, tasks, context)
         if not error:
             try:
                 with transaction.atomic():
                     results.append(_apply(op, serializer, tasks))
+                tree_changed = tree_changed or op["op"] not in NEEDS_DATA
                 continue
             except exceptions.NotFound:
                 if atomic:
@@ -135,6 +144,9 @@ def run(
                 error = {api_settings.NON_FIELD_ERRORS_KEY: [_rule_broken(exc)]}
             except serializers.ValidationError as exc:  # found while saving
                 error = exc.detail
+            except Conflict as exc:  # an archived list
+                detail = exceptions.ErrorDetail(str(exc.detail), code=CONFLICT)
+                error = {api_settings.NON_FIELD_ERRORS_KEY: [detail]}
             # The savepoint undid the row, not the object in memory, which a
             # later operation on the same task would otherwise save.
             _read_again(user, tasks, op)
@@ -153,6 +165,14 @@ def _rule_broken(exc: IntegrityError) -> exceptions.ErrorDetail:
     return exceptions.ErrorDetail(
         "This operation breaks a rule of the data.", code=CONFLICT
     )
+
+
+def _refresh(user, tasks: dict[int, Task], pk: int) -> None:
+    fresh = _writable(user).filter(pk=pk).first()
+    if fresh is not None:
+        tasks[pk] = fresh
+    elif pk in tasks:  # trashed with its parent: _apply answers 404
+        tasks[pk].deleted_at = timezone.now()
 
 
 def _read_again(user, tasks: dict[int, Task], op: dict) -> None:
@@ -193,6 +213,7 @@ def _apply(op: dict, serializer, tasks: dict[int, Task]) -> dict:
     task = tasks[op["id"]]
     if task.deleted_at is not None:  # trashed by an earlier operation
         raise exceptions.NotFound()
+    services.ensure_writable(task.list)
     if kind == "update":
         return _result(op, 200, task=serializer.save())
     if kind == "delete":

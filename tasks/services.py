@@ -247,7 +247,7 @@ def _between(siblings, low: str | None, high: str | None) -> str:
     keys = positions.spread(len(rows) + 1)
     gap = len(before)
     fresh = keys[:gap] + keys[gap + 1 :]
-    Task.objects.bulk_update(
+    siblings.bulk_update(
         [Task(pk=pk, position=key) for (pk, _), key in zip(rows, fresh, strict=True)],
         ["position"],
     )
