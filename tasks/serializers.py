@@ -12,6 +12,7 @@ from api.fields import ReachableField, StrictBooleanField, StrictCharField
 from api.problems import CONFLICT, UNIQUE
 
 from .models import (
+    COLOR,
     DESCRIPTION_MAX_LENGTH,
     LIST_NAME_MAX_LENGTH,
     TAG_NAME_MAX_LENGTH,
@@ -279,16 +280,26 @@ PUT_DEFAULTS = {
 }
 
 
+class ColorField(StrictCharField):
+    """A colour as "#RRGGBB" (hexadecimal digits, either case)."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("max_length", 7)
+        kwargs.setdefault("validators", [COLOR])
+        super().__init__(**kwargs)
+
+    def schema_rules(self, direction: str) -> dict:
+        return {"pattern": "^#[0-9A-Fa-f]{6}$"}
+
+
 class TaskListSerializer(serializers.ModelSerializer):
     """One of the caller's lists, with how many tasks it holds (outside the
     trash)."""
 
     name = StrictCharField(max_length=LIST_NAME_MAX_LENGTH)
-    color = StrictCharField(
-        max_length=7,
+    color = ColorField(
         allow_null=True,
         required=False,
-        validators=list(TaskList._meta.get_field("color").validators),
         help_text='"#RRGGBB", or null for the client\'s default.',
     )
     archived = serializers.BooleanField(read_only=True)

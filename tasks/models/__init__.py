@@ -16,6 +16,7 @@ from .task import (
     due_by,
 )
 from .tasklist import (
+    COLOR,
     INBOX_NAME,
     LIST_NAME_MAX_LENGTH,
     LISTS_PER_USER,
@@ -26,6 +27,7 @@ from .tasklist import (
 
 __all__ = [
     "CHILDREN_PER_TASK",
+    "COLOR",
     "DESCRIPTION_MAX_LENGTH",
     "INBOX_NAME",
     "LISTS_PER_USER",
