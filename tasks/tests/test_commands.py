@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+from collections import defaultdict
 from datetime import timedelta
 
 import pytest
@@ -10,14 +11,23 @@ from django.core.management import (
     get_commands,
     load_command_class,
 )
-from django.db.models import F
+from django.db.models import Count, F
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from api.tests.helpers import bearer
 from tasks import transfer
-from tasks.models import Tag, Task
+from tasks.management.commands import seed_tasks
+from tasks.models import (
+    CHILDREN_PER_TASK,
+    MAX_DEPTH,
+    TASKS_PER_LIST,
+    Tag,
+    Task,
+    TaskList,
+)
+from tasks.positions import is_key
 from tasks.tags import tags_named
 from tasks.tests.factories import TaskFactory
 from users.models import User
@@ -101,6 +111,34 @@ def test_seed_demo_twice_resets_the_password_and_keeps_the_tasks(settings):
     assert demo.check_password("demo-password-2026")
 
 
+def test_seed_demo_shows_an_inbox_two_lists_and_subtasks(settings):
+    settings.DEBUG = True
+
+    run("seed_demo")
+    run("seed_demo")  # again: nothing more
+
+    demo = User.objects.get(username="demo")
+    lists = list(demo.task_lists.order_by("position"))
+    assert [(task_list.name, task_list.is_inbox) for task_list in lists] == [
+        ("Inbox", True),
+        ("Home", False),
+        ("Work", False),
+    ]
+
+    def titles(**where) -> list[str]:
+        tasks = demo.tasks.filter(**where).order_by("position")
+        return list(tasks.values_list("title", flat=True))
+
+    offsite = demo.tasks.get(title="Plan the team offsite")
+    assert titles(list=lists[1], parent=None) == [
+        "Book the dentist",
+        "Water the plants",
+    ]
+    assert titles(list=lists[2], parent=None) == ["Plan the team offsite"]
+    assert titles(parent=offsite) == ["Book the venue", "Draft the agenda"]
+    assert not offsite.completed  # one of its subtasks is open
+
+
 def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
     settings.DEBUG = False
 
@@ -127,9 +165,55 @@ def seeded() -> list[tuple]:
             "description",
             "completed",
             "created_at",
+            "list__name",
+            "list__color",
+            "position",
+            "parent__created_at",
             "tag_names",
         )
     ]
+
+
+def assert_seeded_by_the_rules(lists_per_user: int) -> None:
+    """Every seeded user's lists and tasks keep the rules the API keeps."""
+    for user in User.objects.filter(username__startswith="seed-"):
+        lists = list(user.task_lists.order_by("position", "id"))
+        assert len(lists) == lists_per_user
+        assert [task_list.is_inbox for task_list in lists].count(True) == 1
+        assert (lists[0].name, lists[0].is_inbox) == ("Inbox", True)
+    tasks = {task.pk: task for task in Task.objects.select_related("list")}
+    for task in tasks.values():
+        assert is_key(task.position)
+        assert task.list.owner_id == task.owner_id
+        assert task.list.created_at <= task.created_at
+        depth, below = 1, task
+        while below.parent_id is not None:
+            parent = tasks[below.parent_id]
+            assert parent.list_id == below.list_id
+            assert parent.created_at < below.created_at
+            # An open task has only open ancestors; a parent is completed no
+            # earlier than its subtasks.
+            assert below.completed or not parent.completed
+            if parent.completed:
+                assert parent.completed_at >= below.completed_at
+            depth, below = depth + 1, parent
+        assert depth <= MAX_DEPTH
+    per_list = TaskList.objects.annotate(n=Count("tasks")).values_list("n", flat=True)
+    assert max(per_list) <= TASKS_PER_LIST
+    # Each group of siblings, in the database's order: as they were created.
+    groups: dict[tuple, list[Task]] = defaultdict(list)
+    ordered = Task.objects.order_by("list_id", "parent_id", "position", "id")
+    for task in ordered:
+        groups[task.list_id, task.parent_id].append(task)
+    for (_, parent), siblings in groups.items():
+        assert siblings == sorted(siblings, key=lambda task: task.created_at)
+        assert len({task.position for task in siblings}) == len(siblings)
+        if parent is not None:
+            assert len(siblings) <= CHILDREN_PER_TASK
+
+
+def depth(task: Task) -> int:
+    return 1 + (depth(task.parent) if task.parent else 0)
 
 
 def test_seed_tasks_creates_users_and_tasks_that_obey_the_rules():
@@ -150,22 +234,79 @@ def test_seed_tasks_creates_users_and_tasks_that_obey_the_rules():
         assert task.title.strip() and len(task.title) <= 200
         assert task.created_at <= task.updated_at <= timezone.now()
         assert (task.completed_at is not None) is task.completed
+    assert_seeded_by_the_rules(lists_per_user=3)  # the default
+
+
+def test_seed_tasks_spreads_tasks_over_lists_with_a_share_of_subtasks():
+    output = run(
+        "seed_tasks", "--users", "2", "--tasks-per-user", "400",
+        "--lists-per-user", "5", "--subtask-share", "0.3",
+    )  # fmt: skip
+
+    tasks = list(Task.objects.select_related("parent__parent"))
+    subtasks = [task for task in tasks if task.parent_id is not None]
+    assert f"(10 lists, {len(subtasks)} subtasks)" in output
+    assert 0.2 < len(subtasks) / len(tasks) < 0.4
+    assert any(depth(task) >= 3 for task in subtasks)  # some nest deeper
+    for user in User.objects.filter(username__startswith="seed-"):
+        assert user.task_lists.filter(tasks__isnull=False).distinct().count() == 5
+    assert_seeded_by_the_rules(lists_per_user=5)
+
+
+@pytest.mark.parametrize(("share", "lists"), [("0", "1"), ("1", "1"), ("1", "2")])
+def test_seed_tasks_keeps_the_rules_at_either_extreme(share, lists):
+    run(
+        "seed_tasks", "--users", "2", "--tasks-per-user", "60",
+        "--lists-per-user", lists, "--subtask-share", share,
+    )  # fmt: skip
+
+    subtasks = Task.objects.filter(parent__isnull=False).count()
+    if share == "0":
+        assert subtasks == 0
+    else:  # all but each user's first task, however deep the chains would go
+        assert subtasks == 2 * 59
+    assert_seeded_by_the_rules(lists_per_user=int(lists))
+
+
+def test_seed_tasks_keeps_to_the_limits_of_children_and_of_tasks_per_list(
+    monkeypatch,
+):
+    monkeypatch.setattr(seed_tasks, "CHILDREN_PER_TASK", 2)
+    monkeypatch.setattr(seed_tasks, "TASKS_PER_LIST", 20)
+
+    run(
+        "seed_tasks", "--users", "1", "--tasks-per-user", "60",
+        "--lists-per-user", "3", "--subtask-share", "0.9",
+    )  # fmt: skip
+
+    children = Task.objects.values("parent").annotate(n=Count("pk"))
+    assert max(row["n"] for row in children if row["parent"]) == 2
+    per_list = TaskList.objects.annotate(n=Count("tasks")).values_list("n", flat=True)
+    assert sorted(per_list) == [20, 20, 20]
+    assert_seeded_by_the_rules(lists_per_user=3)
 
 
 def test_seed_tasks_is_reproducible_with_the_same_seed():
-    run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "7")
-    first = seeded()
-    Task.objects.all().delete()
+    def lists() -> list[tuple]:
+        return list(
+            TaskList.objects.order_by("owner__username", "position").values_list(
+                "owner__username", "name", "color", "position", "is_inbox", "created_at"
+            )
+        )
+
+    run("seed_tasks", "--users", "2", "--tasks-per-user", "30", "--seed", "7")
+    first = seeded(), lists()
     User.objects.all().delete()
 
-    run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "7")
-    again = seeded()
-    Task.objects.all().delete()
+    run("seed_tasks", "--users", "2", "--tasks-per-user", "30", "--seed", "7")
+    again = seeded(), lists()
     User.objects.all().delete()
-    run("seed_tasks", "--users", "2", "--tasks-per-user", "5", "--seed", "8")
+    run("seed_tasks", "--users", "2", "--tasks-per-user", "30", "--seed", "8")
 
-    assert again == first  # timestamps included
-    assert seeded() != first
+    assert again == first  # timestamps, lists and places included
+    assert any(row[-2] for row in first[0])  # subtasks among them
+    assert seeded() != first[0]
+    assert lists() != first[1]
 
 
 def test_seed_tasks_refuses_to_reuse_a_prefix():
@@ -177,10 +318,22 @@ def test_seed_tasks_refuses_to_reuse_a_prefix():
     assert User.objects.count() == 2
 
 
-@pytest.mark.parametrize("args", [["--users", "0"], ["--tasks-per-user", "-1"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--users", "0"],
+        ["--tasks-per-user", "-1"],
+        ["--lists-per-user", "0"],
+        ["--lists-per-user", "501"],
+        ["--subtask-share", "-0.1"],
+        ["--subtask-share", "1.5"],
+        ["--tasks-per-user", "20001", "--lists-per-user", "2"],
+    ],
+)
 def test_seed_tasks_refuses_bad_numbers(args):
     with pytest.raises(CommandError):
         run("seed_tasks", *args)
+    assert not User.objects.exists()
 
 
 # purge_tasks
