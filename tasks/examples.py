@@ -190,11 +190,54 @@ EXPORT = [
     OpenApiExample(
         "An export",
         value={
-            "version": 1,
+            "version": 2,
             "exported_at": "2026-11-26T12:00:00.000000Z",
+            "lists": [
+                {
+                    "key": 1,
+                    "name": "Inbox",
+                    "color": None,
+                    "is_inbox": True,
+                    "archived_at": None,
+                    "created_at": "2026-11-20T09:00:00.000000Z",
+                    "updated_at": "2026-11-20T09:00:00.000000Z",
+                    "deleted_at": None,
+                },
+                {
+                    "key": 2,
+                    "name": "Groceries",
+                    "color": "#2E7D32",
+                    "is_inbox": False,
+                    "archived_at": None,
+                    "created_at": "2026-11-20T09:00:00.000000Z",
+                    "updated_at": "2026-11-26T09:00:00.000000Z",
+                    "deleted_at": None,
+                },
+            ],
             "tasks": [
-                {key: value for key, value in TASK.items() if key != "id"}
-                | {"deleted_at": None}
+                {"key": 1, "list": 2, "parent": None}
+                | {
+                    key: value
+                    for key, value in TASK.items()
+                    if key not in {"id", "list", "parent", "position", "subtask_count"}
+                }
+                | {"deleted_at": None},
+                {
+                    "key": 2,
+                    "list": 2,
+                    "parent": 1,
+                    "title": "Check the date",
+                    "description": "",
+                    "completed": False,
+                    "completed_at": None,
+                    "priority": "none",
+                    "due_at": None,
+                    "due_date": None,
+                    "tags": [],
+                    "created_at": "2026-11-26T09:05:00.000000Z",
+                    "updated_at": "2026-11-26T09:05:00.000000Z",
+                    "deleted_at": None,
+                },
             ],
             "tags": [
                 {"name": "errands", "created_at": "2026-11-26T09:00:00.000000Z"},

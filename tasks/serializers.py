@@ -337,8 +337,8 @@ class TaskListSerializer(serializers.ModelSerializer):
         return attrs
 
     def to_representation(self, instance: TaskList) -> dict:
-        if not hasattr(instance, "task_count"):  # not read with with_counts()
-            instance.count_tasks()
+        if "task_count" in self.fields and not hasattr(instance, "task_count"):
+            instance.count_tasks()  # not read with with_counts()
         return super().to_representation(instance)
 
 

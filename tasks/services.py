@@ -41,13 +41,22 @@ def lock_lists(user, ids) -> dict[int, TaskList]:
     """The user's lists among `ids`, locked until the transaction ends (in id
     order: two writers locking the same two lists cannot deadlock)."""
     rows = TaskList.objects.writable_by(user).filter(pk__in=set(ids))
-    return {row.pk: row for row in rows.select_for_update().order_by("pk")}
+    return {row.pk: row for row in _locked(rows).order_by("pk")}
 
 
 def lock_inbox(user) -> TaskList:
     inbox = TaskList.objects.writable_by(user).filter(is_inbox=True)
-    found = inbox.select_for_update().first()
+    found = _locked(inbox).first()
     return found or TaskList.objects.inbox_of(user.pk)
+
+
+def _locked(lists):
+    # FOR NO KEY UPDATE: writers placing rows in one list still take turns,
+    # but PostgreSQL's commit-time check of a task's foreign key to its list
+    # (a share lock on the list's row) does not wait for them. With FOR
+    # UPDATE, a PATCH committing (holding the owner's change clock) waited for
+    # a create that held the list and waited for the clock: a deadlock.
+    return lists.select_for_update(no_key=True)
 
 
 def ensure_writable(task_list: TaskList) -> None:

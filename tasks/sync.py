@@ -1,15 +1,19 @@
-"""The change feed, GET /api/v1/sync/: every change to the caller's tasks and
-tags since a cursor, in the order the changes committed.
+"""The change feed, GET /api/v1/sync/: every change to the caller's tasks,
+tags and lists since a cursor, in the order the changes committed.
 
 How changes are numbered is in models/sync.py. A change's position is (change
 number, kind, id): one transaction's changes share a number, and kind and id
 order them within it. The cursor is the last position served, signed, so that
 a client cannot forge one or carry one over to another account.
 
-The positions of a page come from one SQL statement (a UNION ALL of tasks, tags
-and tombstones), so from one snapshot: a page never holds a later change
+The positions of a page come from one SQL statement (a UNION ALL of tasks, tags,
+lists and tombstones), so from one snapshot: a page never holds a later change
 without the earlier ones. The rows are then read as they are now, which may be
 newer than their position; a row changed since shows again further on.
+
+A record shows its columns only, never a count derived from other rows (a
+list's tasks, a task's subtasks, a tag's tasks): those rows' changes do not
+resend it, so a client derives the counts from its copy.
 """
 
 from dataclasses import dataclass
@@ -23,12 +27,26 @@ from rest_framework.exceptions import APIException
 
 from users.models import User
 
-from .models import ChangeClock, Tag, Task, Tombstone
-from .serializers import TaskSerializer
+from .models import ChangeClock, Tag, Task, TaskList, Tombstone
+from .serializers import TaskListSerializer, TaskSerializer
 
-TASK, TAG, DELETED_TASK, DELETED_TAG = range(4)
-TYPES = {TASK: "task", TAG: "tag", DELETED_TASK: "task", DELETED_TAG: "tag"}
-SALT = "tasks.sync.cursor"
+# The kinds of change, in their order within one change number. A cursor holds
+# a kind's number: a new kind goes at the end.
+TASK, TAG, DELETED_TASK, DELETED_TAG, LIST, DELETED_LIST = range(6)
+TYPES = {
+    TASK: "task",
+    TAG: "tag",
+    LIST: "list",
+    DELETED_TASK: "task",
+    DELETED_TAG: "tag",
+    DELETED_LIST: "list",
+}
+DELETIONS = (DELETED_TASK, DELETED_TAG, DELETED_LIST)
+# "/2": lists joined the feed. A cursor from before follows a copy that has
+# no lists, and tasks without their list, parent and position (the migration
+# that gave them these stamped no change numbers): it is refused, and the
+# client syncs again from scratch.
+SALT = "tasks.sync.cursor/2"
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
@@ -85,23 +103,17 @@ def changes(
     rows = _rows(user, found)
     entries = []
     for position in found:
-        if position.kind in (DELETED_TASK, DELETED_TAG):
-            entries.append(_deleted(position))
+        if position.kind in DELETIONS:
+            entries.append(_entry(position, None))
             continue
         row = rows[position.kind].get(position.id)
         if row is None:
             continue  # deleted since: its tombstone comes further on
-        if position.kind == TASK and row.deleted_at is not None:
-            entries.append(_deleted(position))  # in the trash
+        # A task or a list in the trash is gone from the client's copy.
+        if getattr(row, "deleted_at", None) is not None:
+            entries.append(_entry(position, None))
         else:
-            entries.append(
-                {
-                    "type": TYPES[position.kind],
-                    "id": position.id,
-                    "deleted": False,
-                    "data": _DATA[position.kind](row).data,
-                }
-            )
+            entries.append(_entry(position, _DATA[position.kind](row).data))
     return entries, (found[-1] if found else after), more
 
 
@@ -114,31 +126,38 @@ def _check_followable(user: User, after: Position) -> None:
         raise CursorGone()
 
 
-def _deleted(position: Position) -> dict:
+def _entry(position: Position, data: dict | None) -> dict:
+    """A change as the feed shows it; without data, a deletion."""
     return {
         "type": TYPES[position.kind],
         "id": position.id,
-        "deleted": True,
-        "data": None,
+        "deleted": data is None,
+        "data": data,
+    }
+
+
+def _live(user: User) -> dict[int, QuerySet]:
+    """Where each kind of record is read from, as the user may read them."""
+    return {
+        TASK: Task.objects.readable_by(user),
+        TAG: Tag.objects.readable_by(user),
+        LIST: TaskList.objects.readable_by(user),
     }
 
 
 def _sources(user: User) -> dict[int, QuerySet]:
     """Where each kind of change is read from, as the user may read them."""
     tombstones = Tombstone.objects.readable_by(user)
-    return {
-        TASK: Task.objects.readable_by(user),
-        TAG: Tag.objects.readable_by(user),
-        DELETED_TASK: tombstones.filter(kind=Tombstone.Kind.TASK),
-        DELETED_TAG: tombstones.filter(kind=Tombstone.Kind.TAG),
-    }
+    # A tombstone's kind is the type of what it buried (Tombstone.Kind).
+    buried = {kind: tombstones.filter(kind=TYPES[kind]) for kind in DELETIONS}
+    return _live(user) | buried
 
 
 def _positions(user: User, after: Position, limit: int) -> list[Position]:
     parts = []
     for kind, rows in _sources(user).items():
         # A tombstone's position holds the id of what it buried.
-        id_field = "object_id" if kind in (DELETED_TASK, DELETED_TAG) else "pk"
+        id_field = "object_id" if kind in DELETIONS else "pk"
         # A lower bound on change_seq alone, so that the index scan starts at
         # the cursor rather than at the user's first change.
         rows = rows.filter(change_seq__gte=after.seq)
@@ -161,16 +180,25 @@ def _positions(user: User, after: Position, limit: int) -> list[Position]:
 
 
 def _rows(user: User, found: list[Position]) -> dict[int, dict]:
-    wanted = {kind: [p.id for p in found if p.kind == kind] for kind in (TASK, TAG)}
-    rows: dict[int, dict] = {TASK: {}, TAG: {}}
-    if wanted[TASK]:
-        tasks = Task.objects.readable_by(user).with_tag_names()
-        tasks = tasks.filter(pk__in=wanted[TASK])
-        rows[TASK] = {task.pk: task for task in tasks}
-    if wanted[TAG]:
-        tags = Tag.objects.readable_by(user).filter(pk__in=wanted[TAG])
-        rows[TAG] = {tag.pk: tag for tag in tags}
+    """The records at these positions, as they are now, by kind and id (one
+    query for each kind on the page)."""
+    readers = _live(user) | {TASK: Task.objects.readable_by(user).with_tag_names()}
+    rows: dict[int, dict] = {}
+    for kind, readable in readers.items():
+        wanted = [p.id for p in found if p.kind == kind]
+        found_rows = readable.filter(pk__in=wanted) if wanted else []
+        rows[kind] = {row.pk: row for row in found_rows}
     return rows
+
+
+class SyncTaskSerializer(TaskSerializer):
+    """A task as the feed shows it: as GET /api/v1/tasks/{id}/ does, without
+    its subtask counts (the client's to derive from its subtasks' parents)."""
+
+    class Meta(TaskSerializer.Meta):
+        fields = [
+            name for name in TaskSerializer.Meta.fields if name != "subtask_count"
+        ]
 
 
 class SyncTagSerializer(serializers.ModelSerializer):
@@ -181,7 +209,23 @@ class SyncTagSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "created_at"]
 
 
-_DATA = {TASK: TaskSerializer, TAG: SyncTagSerializer}
+class SyncListSerializer(TaskListSerializer):
+    """A list as the feed shows it: as GET /api/v1/lists/{id}/ does, without
+    its task counts (the client's to derive from its tasks' lists)."""
+
+    class Meta(TaskListSerializer.Meta):
+        fields = [
+            name
+            for name in TaskListSerializer.Meta.fields
+            if name not in {"task_count", "open_task_count"}
+        ]
+
+    def to_representation(self, instance: TaskList) -> dict:
+        # ModelSerializer's own: TaskListSerializer's would count the tasks.
+        return serializers.ModelSerializer.to_representation(self, instance)
+
+
+_DATA = {TASK: SyncTaskSerializer, TAG: SyncTagSerializer, LIST: SyncListSerializer}
 
 
 class SyncQuerySerializer(serializers.Serializer):
@@ -199,31 +243,65 @@ class SyncQuerySerializer(serializers.Serializer):
     )
 
 
-@extend_schema_field(
-    PolymorphicProxySerializer(
-        component_name="SyncData",
-        serializers=[TaskSerializer, SyncTagSerializer],
-        resource_type_field_name=None,
-    )
-)
-class SyncDataField(serializers.JSONField):
-    """The task or tag as it is now (null when deleted)."""
+# The shape of a change, for the schema (changes() builds them): one shape
+# for each type, told apart by `type`, so that a client (and a validator)
+# knows what `data` holds without guessing from its fields.
 
 
 class SyncChangeSerializer(serializers.Serializer):
-    type = serializers.ChoiceField(choices=["task", "tag"])
+    # Each type's own serializer narrows `type` and gives `data` its shape
+    # (DRF takes declared fields off the class, so `data` does not hide .data).
+    type = serializers.ChoiceField(choices=sorted(set(TYPES.values())))
     id = serializers.IntegerField()
     deleted = serializers.BooleanField(
         help_text="Deleted or in the trash: remove it from your copy."
     )
-    # DRF takes declared fields off the class, so this does not hide .data.
-    data = SyncDataField(  # type: ignore[assignment]
-        allow_null=True, help_text="The task or tag as it is now; null when deleted."
+
+
+class SyncTaskChangeSerializer(SyncChangeSerializer):
+    """A change to one of the caller's tasks."""
+
+    type = serializers.ChoiceField(choices=["task"])
+    data = SyncTaskSerializer(  # type: ignore[assignment]
+        allow_null=True, help_text="The task as it is now; null when deleted."
     )
 
 
+class SyncTagChangeSerializer(SyncChangeSerializer):
+    """A change to one of the caller's tags."""
+
+    type = serializers.ChoiceField(choices=["tag"])
+    data = SyncTagSerializer(  # type: ignore[assignment]
+        allow_null=True, help_text="The tag as it is now; null when deleted."
+    )
+
+
+class SyncListChangeSerializer(SyncChangeSerializer):
+    """A change to one of the caller's lists."""
+
+    type = serializers.ChoiceField(choices=["list"])
+    data = SyncListSerializer(  # type: ignore[assignment]
+        allow_null=True, help_text="The list as it is now; null when deleted."
+    )
+
+
+@extend_schema_field(
+    PolymorphicProxySerializer(
+        component_name="SyncChange",
+        serializers={
+            "task": SyncTaskChangeSerializer,
+            "tag": SyncTagChangeSerializer,
+            "list": SyncListChangeSerializer,
+        },
+        resource_type_field_name="type",
+    )
+)
+class SyncChangeField(serializers.JSONField):
+    """A change to a task, a tag or a list, as its type says."""
+
+
 class SyncPageSerializer(serializers.Serializer):
-    changes = SyncChangeSerializer(many=True)
+    changes = serializers.ListField(child=SyncChangeField())
     cursor = serializers.CharField(help_text="Pass it as ?cursor= next time.")
     has_more = serializers.BooleanField(
         help_text="More changes wait: ask again with the new cursor now."

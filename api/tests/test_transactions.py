@@ -113,7 +113,7 @@ def test_a_plain_create_takes_its_change_number_in_its_insert(auth_client):
     writes = [(sql, block) for sql, block in writes if not sql.startswith("SELECT")]
     assert len(reads) == 2
     if connection.vendor == "postgresql":
-        assert reads[0].endswith("FOR UPDATE")
+        assert reads[0].endswith("FOR NO KEY UPDATE")
         # No separate upsert of the clock: the INSERT calls the function.
         [(sql, _)] = writes
         assert sql.startswith('INSERT INTO "tasks_task"')

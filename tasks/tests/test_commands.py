@@ -487,11 +487,12 @@ def test_export_to_stdout_is_a_json_document():
 
     document = json.loads(run("export_tasks", "--user", owner.email))
 
-    assert document["version"] == 1
+    assert document["version"] == 2
     assert len(document["tasks"]) == 2
     assert set(document["tasks"][0]) == {
-        "title", "description", "completed", "completed_at", "priority", "due_at",
-        "due_date", "tags", "created_at", "updated_at", "deleted_at",
+        "key", "list", "parent", "title", "description", "completed",
+        "completed_at", "priority", "due_at", "due_date", "tags", "created_at",
+        "updated_at", "deleted_at",
     }  # fmt: skip
 
 
@@ -586,7 +587,7 @@ def test_json_rows_carry_the_line_they_start_on():
         ("a.json", '{"items": []}', 'no "tasks" list'),
         ("a.json", '"just a string"', "Expected"),
         ("a.json", '{"tasks": [], "tasks": []}', "Duplicate keys"),
-        ("a.json", '{"version": 2, "tasks": []}', "Unknown file version"),
+        ("a.json", '{"version": 3, "tasks": []}', "Unknown file version"),
         ("a.csv", "title,description\na,b,c\n", "line 2 has 3 fields"),
         ("a.csv", "title,description\nonly\n", "line 2 has 1 fields"),
         ("a.csv", "name\nx\n", 'no header row with a "title"'),

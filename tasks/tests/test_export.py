@@ -7,9 +7,9 @@ import pytest
 from django.core.management import CommandError
 from django.utils import timezone
 
-from tasks.models import Tag, Task
+from tasks.models import Tag, Task, TaskList
 from tasks.tags import tags_named
-from tasks.tests.factories import TaskFactory
+from tasks.tests.factories import TaskFactory, TaskListFactory
 from tasks.tests.test_commands import run, snapshot
 from users.tests.factories import UserFactory
 
@@ -27,8 +27,10 @@ def test_export_has_every_task_trash_included_and_every_tag(auth_client, user):
     assert response.status_code == 200
     assert "attachment" in response["Content-Disposition"]
     body = response.json()
-    assert body["version"] == 1
+    assert body["version"] == 2
+    assert [(row["key"], row["name"]) for row in body["lists"]] == [(1, "Inbox")]
     assert [task["title"] for task in body["tasks"]] == ["kept", "binned"]
+    assert [task["list"] for task in body["tasks"]] == [1, 1]
     assert body["tasks"][0]["tags"] == ["work"]
     assert body["tasks"][1]["deleted_at"] is not None
     assert [tag["name"] for tag in body["tags"]] == ["unused", "work"]
@@ -57,13 +59,17 @@ def test_the_export_round_trips_through_import_tasks(auth_client, user, tmp_path
     }
 
 
-def test_export_holds_nothing_of_another_user(other_client, user):
-    TaskFactory(owner=user).tags.set(tags_named(user, ["secret"]))
+def test_export_holds_nothing_of_another_user(other_client, user, other_user):
+    secret = TaskListFactory(owner=user, name="Secret")
+    TaskFactory(owner=user, list=secret).tags.set(tags_named(user, ["secret"]))
 
     body = other_client.get("/api/v1/export/").json()
 
     assert body["tasks"] == []
     assert body["tags"] == []
+    (inbox,) = body["lists"]
+    assert inbox["is_inbox"] and inbox["key"] == 1
+    assert TaskList.objects.inbox_of(other_user.pk).name == inbox["name"]
     assert Task.objects.count() == 1
 
 

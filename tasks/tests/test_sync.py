@@ -13,16 +13,16 @@ from django.utils import timezone
 from api.tests import contract
 from api.tests.helpers import invalid_fields
 from tasks import sync
-from tasks.models import ChangeClock, Tag, Task, Tombstone
-from tasks.serializers import TaskSerializer
-from tasks.sync import SyncTagSerializer
-from tasks.tests.factories import TaskFactory
+from tasks.models import ChangeClock, Tag, Task, TaskList, Tombstone
+from tasks.sync import SyncListSerializer, SyncTagSerializer, SyncTaskSerializer
+from tasks.tests.factories import TaskFactory, TaskListFactory
 
 pytestmark = pytest.mark.django_db
 
 
 class Follower:
-    """A client that keeps a copy of its tasks and tags by following the feed."""
+    """A client that keeps a copy of its tasks, tags and lists by following the
+    feed."""
 
     def __init__(self, client, limit: int = 100) -> None:
         self.client = client
@@ -54,12 +54,21 @@ class Follower:
 
 
 def server_state(user) -> dict[tuple[str, int], dict]:
-    """What the follower should hold: the user's live tasks and tags."""
+    """What the follower should hold: the user's live tasks, tags and lists."""
     tasks = user.tasks.alive().with_tag_names()
-    state = {("task", task.id): TaskSerializer(task).data for task in tasks}
+    state = {("task", task.id): SyncTaskSerializer(task).data for task in tasks}
     for tag in user.tags.all():
         state[("tag", tag.id)] = SyncTagSerializer(tag).data
+    for task_list in user.task_lists.alive():
+        state[("list", task_list.id)] = SyncListSerializer(task_list).data
     return state
+
+
+def without_counts(record: dict) -> dict:
+    """An API answer as the feed shows it: without the counts derived from
+    other records."""
+    derived = {"subtask_count", "task_count", "open_task_count"}
+    return {key: value for key, value in record.items() if key not in derived}
 
 
 def assert_in_sync(follower: Follower, user) -> None:
@@ -77,8 +86,17 @@ def test_without_a_cursor_the_feed_holds_everything(auth_client, user):
     changes = Follower(auth_client).pull()
 
     tag = Tag.objects.get(name="work")
-    # In commit order: the tag was created, then linked to the task.
+    inbox = TaskList.objects.inbox_of(user.pk)
+    inbox_data = auth_client.get(f"/api/v1/lists/{inbox.id}/").json()
+    # In commit order: the inbox came with the account; the tag was created,
+    # then linked to the task.
     assert changes == [
+        {
+            "type": "list",
+            "id": inbox.id,
+            "deleted": False,
+            "data": without_counts(inbox_data),
+        },
         {
             "type": "tag",
             "id": tag.id,
@@ -89,7 +107,12 @@ def test_without_a_cursor_the_feed_holds_everything(auth_client, user):
                 "created_at": tag.created_at.isoformat().replace("+00:00", "Z"),
             },
         },
-        {"type": "task", "id": tagged["id"], "deleted": False, "data": tagged},
+        {
+            "type": "task",
+            "id": tagged["id"],
+            "deleted": False,
+            "data": without_counts(tagged),
+        },
         {"type": "task", "id": trashed.id, "deleted": True, "data": None},
     ]
 
@@ -185,9 +208,22 @@ def test_the_feed_never_shows_another_users_changes(
     TaskFactory(owner=other_user).delete()
     theirs = other_client.post("/api/v1/tasks/", {"title": "x", "tags": ["t"]}).json()
     Tag.objects.get(owner=other_user).delete()
+    trashed = other_client.post("/api/v1/lists/", {"name": "Trashed"}).json()
+    other_client.delete(f"/api/v1/lists/{trashed['id']}/")
+    archived = other_client.post("/api/v1/lists/", {"name": "Archived"}).json()
+    other_client.post(f"/api/v1/lists/{archived['id']}/archive/")
+    TaskListFactory(owner=other_user).delete()
+    inbox = TaskList.objects.inbox_of(other_user.pk)
+    other_client.patch(f"/api/v1/lists/{inbox.id}/", {"name": "Renamed"})
 
-    assert Follower(auth_client).pull() == []
-    assert len(Follower(other_client).pull()) == 3
+    mine = Follower(auth_client).pull()
+
+    assert [(c["type"], c["id"]) for c in mine] == [
+        ("list", TaskList.objects.inbox_of(user.pk).id)
+    ]
+    # Theirs: the inbox, a deleted task, a task, a deleted tag, two deleted
+    # lists (one in the trash) and an archived one.
+    assert len(Follower(other_client).pull()) == 7
     assert theirs["id"]
 
 
@@ -264,20 +300,22 @@ def test_the_feed_requires_authentication(api_client):
     assert api_client.get("/api/v1/sync/").status_code == 401
 
 
-def test_a_page_takes_four_queries_however_long(auth_client, user):
+def test_a_page_takes_five_queries_however_long(auth_client, user):
     TaskFactory(owner=user)
-    follower = Follower(auth_client, limit=100)
+    follower = Follower(auth_client, limit=1000)
     follower.pull()
-    for task in TaskFactory.create_batch(30, owner=user):
-        task.tags.set([Tag.objects.create(owner=user, name=f"t{task.id}")])
+    for task_list in TaskListFactory.create_batch(10, owner=user):
+        for task in TaskFactory.create_batch(3, owner=user, list=task_list):
+            task.tags.set([Tag.objects.create(owner=user, name=f"t{task.id}")])
+            TaskFactory(owner=user, parent=task)
 
     with CaptureQueriesContext(connection) as queries:
         response = auth_client.get("/api/v1/sync/", {"cursor": follower.cursor})
 
-    assert len(response.json()["changes"]) == 60
-    # The clock, the positions, the tasks, the tags (the token is cached in
-    # production; tests see its queries, which name no tasks_ table).
-    assert len([q for q in queries if '"tasks_' in q["sql"]]) == 4
+    assert len(response.json()["changes"]) == 10 + 30 * 3
+    # The clock, the positions, the tasks, the tags, the lists (the token is
+    # cached in production; tests see its queries, which name no tasks_ table).
+    assert len([q for q in queries if '"tasks_' in q["sql"]]) == 5
 
 
 @pytest.mark.parametrize("limit", [1, 2, 3])
@@ -288,8 +326,15 @@ def test_page_boundaries_inside_one_change_number_skip_nothing(user, limit):
     gone = TaskFactory(owner=user)
     gone_id = gone.id
     gone.delete()
+    lists = [
+        TaskList.objects.inbox_of(user.pk),
+        *TaskListFactory.create_batch(2, owner=user),
+    ]
+    gone_list = TaskListFactory(owner=user)
+    gone_list_id = gone_list.id
+    gone_list.delete()
     number = ChangeClock.objects.get(owner=user).seq
-    for model in (Task, Tag, Tombstone):
+    for model in (Task, Tag, Tombstone, TaskList):
         model._base_manager.filter(owner=user).update(change_seq=number)
     seen, position = [], sync.START
     for _ in range(20):  # a cursor that stops advancing would loop forever
@@ -300,10 +345,14 @@ def test_page_boundaries_inside_one_change_number_skip_nothing(user, limit):
     else:
         pytest.fail("the feed never ended")
 
+    # Kinds in the order their numbers were given (sync.py): a new kind
+    # comes after the older ones, so that cursors stay good.
     assert seen == (
         [("task", t.id, False) for t in tasks]
         + [("tag", t.id, False) for t in tags]
         + [("task", gone_id, True)]
+        + [("list", t.id, False) for t in lists]
+        + [("list", gone_list_id, True)]
     )
 
 
@@ -411,7 +460,7 @@ def test_a_deletion_meets_the_schema_of_a_change(auth_client, user):
     task = TaskFactory(owner=user)
     auth_client.delete(f"/api/v1/tasks/{task.id}/")
 
-    (deletion,) = Follower(auth_client).pull()
+    (_inbox, deletion) = Follower(auth_client).pull()
 
     assert deletion == {"type": "task", "id": task.id, "deleted": True, "data": None}
     assert contract.errors("/components/schemas/SyncChange", deletion) == []

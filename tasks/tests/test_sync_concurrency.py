@@ -60,35 +60,58 @@ def waiting_for_a_lock() -> bool:
         return cursor.fetchone()[0] > 0
 
 
+def organise_at_random(client, rng: random.Random, mine: list[int], seed: int):
+    """Make, rename, reorder or trash a list, or move a task into a list or
+    under another task."""
+    lists = client.get("/api/v1/lists/").json()["results"]
+    action = rng.random()
+    if action < 0.25 or len(lists) < 2:
+        return client.post("/api/v1/lists/", {"name": f"l{seed}"})
+    target = rng.choice(lists)
+    if action < 0.5:
+        return client.post(
+            f"/api/v1/tasks/{rng.choice(mine)}/move/", {"list": target["id"]}
+        )
+    if action < 0.7:
+        return client.post(
+            f"/api/v1/tasks/{rng.choice(mine)}/move/", {"parent": rng.choice(mine)}
+        )
+    if action < 0.8:
+        return client.patch(f"/api/v1/lists/{target['id']}/", {"name": f"r{seed}"})
+    if action < 0.9 or target["is_inbox"]:
+        return client.post(f"/api/v1/lists/{target['id']}/move/", {"after": None})
+    return client.delete(f"/api/v1/lists/{target['id']}/")  # its tasks too
+
+
 def write_at_random(token: str, seed: int, errors: list) -> None:
     client = bearer(token)
     rng = random.Random(seed)  # noqa: S311  (reproducible choices, not secrets)
     mine: list[int] = []
     for _ in range(STEPS):
         choice = rng.random()
-        if not mine or choice < 0.3:
+        if not mine or choice < 0.25:
             response = client.post(
                 "/api/v1/tasks/",
                 {"title": f"t{seed}", "tags": rng.sample(["a", "b", "c", "d"], 2)},
             )
             if response.status_code == 201:
                 mine.append(response.json()["id"])
-        elif choice < 0.5:
+        elif choice < 0.4:
             task_id = rng.choice(mine)
             response = client.patch(
                 f"/api/v1/tasks/{task_id}/",
                 {"title": f"r{rng.random()}", "tags": [rng.choice("abcde")]},
             )
-        elif choice < 0.6:
+        elif choice < 0.5:
             response = client.post(f"/api/v1/tasks/{rng.choice(mine)}/complete/")
-        elif choice < 0.7:
+        elif choice < 0.58:
             task_id = mine.pop(rng.randrange(len(mine)))
             response = client.delete(f"/api/v1/tasks/{task_id}/")
-        elif choice < 0.8:
+        elif choice < 0.66:
             task_id = mine.pop(rng.randrange(len(mine)))
             client.delete(f"/api/v1/tasks/{task_id}/")
             response = client.delete(f"/api/v1/trash/{task_id}/")
-        elif choice < 0.9:
+        elif choice < 0.74:
             tags = client.get("/api/v1/tags/").json()
             tag = rng.choice(tags) if tags else None
             if tag is None:
@@ -99,6 +122,8 @@ def write_at_random(token: str, seed: int, errors: list) -> None:
                 )
             else:
                 response = client.delete(f"/api/v1/tags/{tag['id']}/")
+        elif choice < 0.87:
+            response = organise_at_random(client, rng, mine, seed)
         else:
             response = client.post(
                 "/api/v1/tasks/bulk/",

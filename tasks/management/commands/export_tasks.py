@@ -6,14 +6,14 @@ from django.template.defaultfilters import pluralize
 
 from tasks import transfer
 from tasks.management.users import user_from_option
-from tasks.models import Task
-from tasks.serializers import TaskTransferSerializer
 
 
 class Command(BaseCommand):
     help = (
-        "Write all of a user's tasks (titles, descriptions, completion, timestamps) "
-        "as JSON or CSV; import_tasks reads the file back without loss."
+        "Write all of a user's lists and tasks (the trash included: titles, "
+        "descriptions, completion, subtasks, order, timestamps) as JSON or CSV; "
+        "import_tasks reads a JSON file back without loss (CSV keeps each task's "
+        "list by name only)."
     )
 
     def add_arguments(self, parser) -> None:
@@ -33,10 +33,8 @@ class Command(BaseCommand):
     ):
         owner = user_from_option(user)
         file_format = transfer.format_for(output or "", format)
-        tasks = Task.objects.readable_by(owner).with_tag_names()
-        tasks = tasks.order_by("created_at", "id")
-        # .iterator() fetches in chunks, so a large export stays small in memory.
-        rows = (TaskTransferSerializer(task).data for task in tasks.iterator(2000))
+        # The tasks are a stream: a large export stays small in memory.
+        lists, tasks = transfer.export_rows(owner)
         write = transfer.write_csv if file_format == "csv" else transfer.write_json
         try:
             target = (
@@ -47,7 +45,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot write {output}: {exc.strerror}.") from exc
         with target as out:
-            count = write(rows, out)
+            count = write(lists, tasks, out)
         where = Path(output).resolve() if output else "standard output"
         self.stderr.write(
             f"Exported {count} task{pluralize(count)} of {owner.username} to {where}."
