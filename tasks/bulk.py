@@ -133,7 +133,9 @@ def run(
             try:
                 with transaction.atomic():
                     results.append(_apply(op, serializer, tasks))
-                tree_changed = tree_changed or op["op"] not in NEEDS_DATA
+                # Any write may change another task named later: a create
+                # adds a subtask, a completion or a delete takes a subtree.
+                tree_changed = True
                 continue
             except exceptions.NotFound:
                 if atomic:

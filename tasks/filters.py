@@ -113,32 +113,38 @@ class SearchFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
+def _id(value: str) -> int | None:
+    """A whole number from 1 to MAX_ID, as digits only ("1.0", "+1": None)."""
+    if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
+        return int(value)
+    return None
+
+
+class IdField(forms.Field):
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        number = _id(value)
+        if number is None:
+            raise forms.ValidationError("An id: a whole number from 1.")
+        return number
+
+
 @extend_schema_field(ID_SCHEMA)
-class IdFilter(django_filters.NumberFilter):
-    """An id: a whole number from 1 up (what names no row finds nothing)."""
+class IdFilter(django_filters.Filter):
+    """An id: a whole number from 1 up."""
 
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(*args, **kwargs)
-
-    def filter(self, qs, value):
-        return super().filter(qs, int(value) if value is not None else None)
+    field_class = IdField
 
 
 class ParentField(forms.Field):
     """A task's id, or "none" for the top level."""
 
     def to_python(self, value):
-        if value in (None, ""):
-            return None
-        if value == "none":
-            return value
-        try:
-            number = int(value)
-        except ValueError:
-            raise forms.ValidationError('A task id, or "none".') from None
-        if not 1 <= number <= MAX_ID:
+        if value in (None, "", "none"):
+            return value or None
+        number = _id(value)
+        if number is None:
             raise forms.ValidationError('A task id, or "none".')
         return number
 
@@ -213,7 +219,23 @@ class ShallowCopiedFilters(dict):
         return copies
 
 
-class TaskFilter(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """django-filter reads an empty value as "no filter"; a client that sends
+    ?due_after= has a bug worth hearing about (400)."""
+
+    may_be_empty: frozenset[str] = frozenset()
+
+    def is_valid(self) -> bool:
+        valid = super().is_valid()
+        for name in self.filters:
+            if name in self.may_be_empty or name in self.form.errors:
+                continue
+            if "" in self.data.getlist(name):
+                self.form.add_error(name, "May not be empty; leave it out instead.")
+        return valid and not self.form.errors
+
+
+class TaskFilter(StrictFilterSet):
     """Query parameters of the task list; an invalid value is a 400, never ignored."""
 
     completed = BooleanFilter(
@@ -271,17 +293,8 @@ class TaskFilter(django_filters.FilterSet):
         model = Task
         fields = ["completed", "search"]
 
-    def is_valid(self) -> bool:
-        # django-filter reads an empty value as "no filter"; a client that
-        # sends ?due_after= has a bug worth hearing about. An empty search is
-        # still a search for everything.
-        valid = super().is_valid()
-        for name in self.filters:
-            if name == "search" or name in self.form.errors:
-                continue
-            if "" in self.data.getlist(name):
-                self.form.add_error(name, "May not be empty; leave it out instead.")
-        return valid and not self.form.errors
+    # An empty search is still a search for everything.
+    may_be_empty = frozenset({"search"})
 
     def get_form_class(self):
         # The form depends only on the declared filters, so one class serves
@@ -337,7 +350,7 @@ class TaskFilter(django_filters.FilterSet):
 TaskFilter.base_filters = ShallowCopiedFilters(TaskFilter.base_filters)
 
 
-class TaskListFilter(django_filters.FilterSet):
+class TaskListFilter(StrictFilterSet):
     archived = BooleanFilter(
         field_name="archived_at",
         lookup_expr="isnull",

@@ -214,31 +214,35 @@ class TaskSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
                     )
 
     def create(self, validated_data: dict) -> Task:
-        validated_data.update(
-            place_new_task(
-                user=validated_data["owner"],
-                task_list=validated_data.pop("list", None),
-                parent=validated_data.get("parent"),
-            )
-        )
         names = validated_data.pop("tag_names", None)
-        if not names:
-            # One row: its save takes the transaction it needs, if any.
-            task = super().create(validated_data)
-            task.tag_names = []  # a new task has none: no query to find out
-            task.open_subtasks = task.all_subtasks = 0
-            return task
-        # The task and its tags commit together, whether or not the caller
-        # opened a transaction.
+        parent = validated_data.get("parent")
+        # Placed with its list locked; the task, its tags and any reopened
+        # ancestors commit together, whether or not the caller opened a
+        # transaction.
         with transaction.atomic(savepoint=False):
+            validated_data.update(
+                place_new_task(
+                    user=validated_data["owner"],
+                    task_list=validated_data.pop("list", None),
+                    parent=parent,
+                )
+            )
             task = super().create(validated_data)
-            self._set_tags(task, names)
-        task.open_subtasks = task.all_subtasks = 0
+            task.open_subtasks = task.all_subtasks = 0
+            if names:
+                self._set_tags(task, names)
+            else:
+                task.tag_names = []  # a new task has none: no query to find out
+            if parent is not None and parent.completed and not task.completed:
+                task.completion_changed()  # an open subtask reopens its parent
         return task
 
     def update(self, instance: Task, validated_data: dict) -> Task:
         names = validated_data.pop("tag_names", None)
+        was_completed = instance.completed
         task = super().update(instance, validated_data)
+        if task.completed != was_completed:  # its subtasks or ancestors follow
+            task.completion_changed()
         if names is not None:
             self._set_tags(task, names)
         return task

@@ -40,7 +40,7 @@ def _invalid(field: str | None, message: str, code: str = "invalid"):
 def lock_lists(user, ids) -> dict[int, TaskList]:
     """The user's lists among `ids`, locked until the transaction ends (in id
     order: two writers locking the same two lists cannot deadlock)."""
-    rows = TaskList.objects.writable_by(user).filter(pk__in=set(ids))
+    rows = TaskList.objects.writable_by(user).alive().filter(pk__in=set(ids))
     return {row.pk: row for row in _locked(rows).order_by("pk")}
 
 
@@ -131,9 +131,33 @@ def move_task(
     moving_list = list_id != task.list_id
     task.list_id, task.parent_id, task.position = list_id, parent_id, position
     task.save(update_fields=["list", "parent", "position", "updated_at"])
+    if parent is not None and parent.completed and not task.completed:
+        task.completion_changed()  # an open task reopens its new parent
     if moving_list:
         tasks.subtree_of(task.pk).exclude(pk=task.pk).update(list_id=list_id)
     return task
+
+
+def restore_task(*, user, task: Task) -> bool:
+    """Back from the trash with what Task.restore() brings along, if its list
+    is not in the trash (then the list must come back) and has room."""
+    if task.deleted_at is None:
+        return False
+    task_list = lock_lists(user, [task.list_id]).get(task.list_id)
+    if task_list is None:
+        raise Conflict(
+            f'Its list "{task.list.name}" is in the trash: restore the list.'
+        )
+    ensure_writable(task_list)
+    tasks = Task.objects.writable_by(user)
+    coming = tasks.subtree_of(task.pk).filter(deleted_at=task.deleted_at).count()
+    if task.parent_id is not None:
+        coming += tasks.filter(pk__in=task.ancestor_ids()).trashed().count()
+    stats = _group(user, task.list_id, task.parent_id)
+    _check_room(
+        task_list, stats["in_list"] + coming, stats["children"] + 1, task.parent_id
+    )
+    return task.restore()
 
 
 def _parent(user, parent_id: int) -> Task:
@@ -228,7 +252,7 @@ def _position(
         first = siblings.order_by("position", "pk").values_list("position", flat=True)
         return _between(siblings, None, first.first())
     anchor_id, field = (after, "after") if after is not MISSING else (before, "before")
-    anchor = Task._base_manager.filter(pk=anchor_id).values("position")
+    anchor = siblings.model._base_manager.filter(pk=anchor_id).values("position")
     if field == "after":
         rows = siblings.filter(Q(pk=anchor_id) | Q(position__gt=Subquery(anchor)))
         rows = rows.order_by("position", "pk")
@@ -268,15 +292,25 @@ def _between(siblings, low: str | None, high: str | None) -> str:
 
 def place_new_list(*, user) -> str:
     """The position of a list about to be created (last), within the limit."""
-    lock_inbox(user)  # the owner's lists take turns on their inbox's row
-    stats = TaskList.objects.readable_by(user).aggregate(
+    stats = _lists_of(user)
+    _check_list_room(stats["count"] + 1)
+    return positions.key_between(stats["last"], None)
+
+
+def _lists_of(user) -> dict:
+    """How many lists outside the trash the user has, and the last key, with
+    the inbox's row locked (the owner's lists take turns on it)."""
+    lock_inbox(user)
+    return TaskList.objects.readable_by(user).aggregate(
         count=Count("pk", filter=Q(deleted_at__isnull=True)), last=Max("position")
     )
-    if stats["count"] >= LISTS_PER_USER:
+
+
+def _check_list_room(count: int) -> None:
+    if count > LISTS_PER_USER:
         raise _invalid(
             None, f"An account holds at most {LISTS_PER_USER} lists.", code=CONFLICT
         )
-    return positions.key_between(stats["last"], None)
 
 
 def move_list(*, user, task_list: TaskList, after: int | None) -> TaskList:
@@ -307,6 +341,7 @@ def trash_list(*, user, task_list: TaskList) -> None:
 def restore_list(*, user, task_list: TaskList) -> None:
     if task_list.deleted_at is None:
         return
+    _check_list_room(_lists_of(user)["count"] + 1)
     with transaction.atomic(savepoint=False):
         tasks = Task.objects.writable_by(user).filter(list=task_list)
         tasks.filter(deleted_at=task_list.deleted_at).update(deleted_at=None)

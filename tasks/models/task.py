@@ -311,13 +311,19 @@ class Task(SyncedModel):
         with transaction.atomic(savepoint=False):
             self.completed = completed
             self.save()  # stamps or clears completed_at
-            tasks = Task.objects.all()
-            if completed and getattr(self, "open_subtasks", None) != 0:
-                tasks.subtree_of(self.pk).exclude(pk=self.pk).alive().mark_completed()
-                self.open_subtasks = 0
-            elif not completed and self.parent_id is not None:
-                tasks.filter(pk__in=self.ancestor_ids()).mark_open()
+            self.completion_changed()
         return True
+
+    def completion_changed(self) -> None:
+        """After this task was completed, complete its open subtasks; after it
+        was reopened (or made open under a completed task), reopen its
+        completed ancestors. Inside the transaction that saved it."""
+        tasks = Task.objects.all()
+        if self.completed and getattr(self, "open_subtasks", None) != 0:
+            tasks.subtree_of(self.pk).exclude(pk=self.pk).alive().mark_completed()
+            self.open_subtasks = 0
+        elif not self.completed and self.parent_id is not None:
+            tasks.filter(pk__in=self.ancestor_ids()).mark_open()
 
     def move_to_trash(self) -> bool:
         if self.deleted_at is not None:

@@ -66,6 +66,12 @@ class TaskListViewSet(ScopedModelViewSet):
         """The lists outside the trash `user` may reach, with their counts."""
         return cast(TaskListQuerySet, super().rows_for(user)).alive().with_counts()
 
+    def filter_queryset(self, queryset):
+        # Archived lists only when asked for (?archived=true).
+        if self.action == "list" and "archived" not in self.request.query_params:
+            queryset = queryset.filter(archived_at__isnull=True)
+        return super().filter_queryset(queryset)
+
     def perform_create(self, serializer: BaseSerializer) -> None:
         user = self.request.user
         position = services.place_new_list(user=user)

@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from api.conditional import ConditionalMixin
-from api.exceptions import Conflict
 from api.fields import ID_SCHEMA, IdField
 from api.schema import NON_BLANK_TEXT
 from api.viewsets import ScopedModelViewSet
@@ -204,13 +203,8 @@ class TaskViewSet(ScopedModelViewSet):
     def restore(self, request, pk=None) -> Response:
         # The one task action that also finds trashed tasks.
         task = get_object_or_404(self._with_trash(request.user), pk=pk)
-        if task.list.deleted_at is not None:
-            raise Conflict(
-                f'Its list "{task.list.name}" is in the trash: restore the list.'
-            )
-        services.ensure_writable(task.list)
-        if task.restore():  # its subtasks may be back too: count them again
-            task.count_subtasks()
+        if services.restore_task(user=request.user, task=task):
+            task.count_subtasks()  # its subtasks may be back too
         return Response(self.get_serializer(task).data)
 
     @extend_schema(
