@@ -10,7 +10,7 @@ other's key and no two rows get the same one.
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Max, Q, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Subquery, Value, When
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -119,12 +119,15 @@ def move_task(
     for task_list in locked.values():
         ensure_writable(task_list)
     new_group = (list_id, parent_id) != (task.list_id, task.parent_id)
+    last = MISSING
+    subtree: dict = {"all": 0}
     if new_group:
-        _check_new_place(user, task, locked[list_id], parent)
+        subtree = _subtree(user, task)
+        last = _check_new_place(user, task, subtree, locked[list_id], parent)
     tasks = Task.objects.writable_by(user)
     siblings = tasks.filter(list_id=list_id, parent_id=parent_id).exclude(pk=task.pk)
     position = _position(
-        siblings, after, before, keep=None if new_group else task.position
+        siblings, after, before, keep=None if new_group else task.position, last=last
     )
     if position is None:
         return task  # nothing moves
@@ -133,8 +136,9 @@ def move_task(
     task.save(update_fields=["list", "parent", "position", "updated_at"])
     if parent is not None and parent.completed and not task.completed:
         task.completion_changed()  # an open task reopens its new parent
-    if moving_list:
-        tasks.subtree_of(task.pk).exclude(pk=task.pk).update(list_id=list_id)
+    if moving_list and subtree["all"]:
+        below = tasks.subtree_of(task.pk).exclude(pk=task.pk)
+        below.update_owned(task.owner_id, list_id=list_id)
     return task
 
 
@@ -161,25 +165,56 @@ def restore_task(*, user, task: Task) -> bool:
 
 
 def _parent(user, parent_id: int) -> Task:
+    """The new parent, with its list and its ancestors' ids (`above`)."""
     found = Task.objects.writable_by(user).alive().filter(pk=parent_id)
-    parent = found.select_related("list").first()
+    paths = ["parent__" * level + "parent_id" for level in range(1, MAX_DEPTH - 1)]
+    row = found.select_related("list").annotate(
+        **{f"above_{n}": F(path) for n, path in enumerate(paths)}
+    )
+    parent = row.first()
     if parent is None:
         raise _invalid("parent", "No such task.")
+    above = [
+        parent.parent_id,
+        *(getattr(parent, f"above_{n}") for n in range(len(paths))),
+    ]
+    parent.above = [pk for pk in above if pk is not None]
     return parent
 
 
-def _check_new_place(user, task: Task, task_list: TaskList, parent) -> None:
-    """A task and its subtree may go under `parent` in `task_list`."""
-    # Trashed subtasks count towards depth: they may come back.
-    subtree = Task.objects.writable_by(user).subtree_of(task.pk)
+def _subtree(user, task: Task) -> dict:
+    """Below the task: how many subtasks (`all`, trashed ones too, and `alive`)
+    and how many levels (`height`, the task's own included), in one query."""
+    depth = Case(
+        *(
+            When(Q(**{"parent__" * (level - 1) + "parent": task.pk}), then=Value(level))
+            for level in range(1, MAX_DEPTH)
+        ),
+        default=Value(0),
+        output_field=IntegerField(),
+    )
+    below = Task.objects.writable_by(user).subtree_of(task.pk).exclude(pk=task.pk)
+    found = below.aggregate(
+        all=Count("pk"),
+        alive=Count("pk", filter=Q(deleted_at__isnull=True)),
+        deepest=Max(depth),
+    )
+    return {**found, "height": 1 + (found["deepest"] or 0)}
+
+
+def _check_new_place(user, task: Task, subtree: dict, task_list, parent) -> str | None:
+    """A task and its subtree may go under `parent` in `task_list`; the last
+    key among the new siblings."""
     if parent is not None:
-        ancestors = [parent.pk, *parent.ancestor_ids()]
+        ancestors = [parent.pk, *parent.above]
         if task.pk in ancestors:
             raise _invalid("parent", "A task cannot go under itself or its subtasks.")
-        _check_depth(parent_level=len(ancestors), height=_height(subtree, task))
+        # Trashed subtasks count towards depth: they may come back.
+        _check_depth(parent_level=len(ancestors), height=subtree["height"])
     stats = _group(user, task_list.pk, parent.pk if parent else None)
-    moving = subtree.alive().count() if task_list.pk != task.list_id else 0
+    moving = 1 + subtree["alive"] if task_list.pk != task.list_id else 0
     _check_room(task_list, stats["in_list"] + moving, stats["children"] + 1, parent)
+    return stats["last"]
 
 
 def _check_depth(*, parent_level: int, height: int) -> None:
@@ -208,20 +243,6 @@ def _level(task: Task) -> int:
     return 1 + len(task.ancestor_ids()) if task.parent_id is not None else 1
 
 
-def _height(subtree, task: Task) -> int:
-    """Levels in the task's subtree, itself included (one query)."""
-    depth = Case(
-        *(
-            When(Q(**{"parent__" * (level - 1) + "parent": task.pk}), then=Value(level))
-            for level in range(1, MAX_DEPTH)
-        ),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    below = subtree.exclude(pk=task.pk)
-    return 1 + (below.aggregate(deepest=Max(depth))["deepest"] or 0)
-
-
 def _group(user, list_id: int, parent_id: int | None) -> dict:
     """Tasks outside the trash in the list and under the parent, and the last
     key among the parent's subtasks (trashed ones keep theirs), in one query."""
@@ -239,14 +260,16 @@ def _group(user, list_id: int, parent_id: int | None) -> dict:
 
 
 def _position(
-    siblings, after, before, keep: str | None, noun: str = "task"
+    siblings, after, before, keep: str | None, noun: str = "task", last=MISSING
 ) -> str | None:
     """The key between the named neighbours; `keep` (or None: no move) when
-    neither is named."""
+    neither is named, else after `last` (the siblings' last key, read if
+    MISSING)."""
     if after is MISSING and before is MISSING:
         if keep is not None:
             return None
-        last = siblings.aggregate(last=Max("position"))["last"]
+        if last is MISSING:
+            last = siblings.aggregate(last=Max("position"))["last"]
         return _between(siblings, last, None)
     if after is None:
         first = siblings.order_by("position", "pk").values_list("position", flat=True)

@@ -157,6 +157,21 @@ class SyncedQuerySet(OwnedQuerySet):
                 )
             return changed
 
+    def update_owned(self, owner_id: int, **kwargs) -> int:
+        """update() of rows that all belong to `owner_id`, with no query to find
+        their owners: on PostgreSQL one statement, each row taking its own
+        change number (ChangeClock.advance, in SQL)."""
+        rows = self.filter(owner_id=owner_id)
+        if connections[self.db].vendor == "postgresql":
+            changed = models.QuerySet.update(
+                rows, change_seq=NextChangeNumber(owner_id), **kwargs
+            )
+            page_cache.changed(owner_id)
+            return changed
+        with transaction.atomic(using=self.db, savepoint=False):
+            seq = ChangeClock.objects.db_manager(self.db).advance(owner_id)
+            return models.QuerySet.update(rows, change_seq=seq, **kwargs)
+
     def touch(self) -> int:
         """Show these rows in the change feed again (what they show changed)."""
         return self.update()

@@ -605,7 +605,22 @@ def test_a_move_to_another_list_costs_the_same_whatever_the_subtree(
         costs.append(len(task_statements(queries)))
 
     assert Task.objects.filter(list=home).count() == 2 + 2 + 61
-    assert costs[0] == costs[1]
+    # The task, both lists locked, the new place's room and last key, the
+    # subtree's size and depth, the task's write, its subtasks' write.
+    assert costs == [6, 6]
+
+
+def test_a_move_under_a_new_parent_costs_at_most_six_queries(
+    auth_client, user, row, optimized
+):
+    grow(user, row["a"], 10)
+    with CaptureQueriesContext(connection) as queries:
+        response = move(auth_client, row["a"], parent=row["b"].pk)
+
+    assert response.status_code == 200
+    # The task, the parent with its ancestors, the list locked, the subtree,
+    # the new place, the write (no other list: the subtasks stay).
+    assert len(task_statements(queries)) == 6
 
 
 @pytest.mark.parametrize("page", [1, 2])
