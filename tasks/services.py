@@ -132,12 +132,12 @@ def move_task(
     if position is None:
         return task  # nothing moves
     moving_list = list_id != task.list_id
+    below = tasks.subtree_of(task).exclude(pk=task.pk)  # where they are now
     task.list_id, task.parent_id, task.position = list_id, parent_id, position
     task.save(update_fields=["list", "parent", "position", "updated_at"])
     if parent is not None and parent.completed and not task.completed:
         task.completion_changed()  # an open task reopens its new parent
     if moving_list and subtree["all"]:
-        below = tasks.subtree_of(task.pk).exclude(pk=task.pk)
         below.update_owned(task.owner_id, list_id=list_id)
     return task
 
@@ -154,7 +154,7 @@ def restore_task(*, user, task: Task) -> bool:
         )
     ensure_writable(task_list)
     tasks = Task.objects.writable_by(user)
-    coming = tasks.subtree_of(task.pk).filter(deleted_at=task.deleted_at).count()
+    coming = tasks.subtree_of(task).filter(deleted_at=task.deleted_at).count()
     if task.parent_id is not None:
         coming += tasks.filter(pk__in=task.ancestor_ids()).trashed().count()
     stats = _group(user, task.list_id, task.parent_id)
@@ -193,7 +193,7 @@ def _subtree(user, task: Task) -> dict:
         default=Value(0),
         output_field=IntegerField(),
     )
-    below = Task.objects.writable_by(user).subtree_of(task.pk).exclude(pk=task.pk)
+    below = Task.objects.writable_by(user).subtree_of(task).exclude(pk=task.pk)
     found = below.aggregate(
         all=Count("pk"),
         alive=Count("pk", filter=Q(deleted_at__isnull=True)),

@@ -100,14 +100,16 @@ class TaskQuerySet(SyncedQuerySet):
     def position_after_last(self, list_id: int, parent_id: int | None) -> str:
         return positions.key_between(self.last_position(list_id, parent_id), None)
 
-    def subtree_of(self, task_id: int):
-        """The task and every subtask below it (MAX_DEPTH levels at most)."""
-        below = models.Q(pk=task_id)
+    def subtree_of(self, task: "Task"):
+        """The task and every subtask below it (MAX_DEPTH levels at most), as
+        they are now: in its list. The list and owner narrow the scan to the
+        list's rows (an index); the joins alone would read the whole table."""
+        below = models.Q(pk=task.pk)
         path = "parent"
         for _ in range(MAX_DEPTH - 1):
-            below |= models.Q(**{path: task_id})
+            below |= models.Q(**{path: task.pk})
             path += "__parent"
-        return self.filter(below)
+        return self.filter(below, list_id=task.list_id, owner_id=task.owner_id)
 
     def alive(self):
         """Tasks not in the trash: what every list, detail and count shows."""
@@ -320,7 +322,7 @@ class Task(SyncedModel):
         completed ancestors. Inside the transaction that saved it."""
         tasks = Task.objects.all()
         if self.completed and getattr(self, "open_subtasks", None) != 0:
-            tasks.subtree_of(self.pk).exclude(pk=self.pk).alive().mark_completed()
+            tasks.subtree_of(self).exclude(pk=self.pk).alive().mark_completed()
             self.open_subtasks = 0
         elif not self.completed and self.parent_id is not None:
             tasks.filter(pk__in=self.ancestor_ids()).mark_open()
@@ -332,7 +334,7 @@ class Task(SyncedModel):
             self.deleted_at = timezone.now()
             self.save(update_fields=["deleted_at"])
             if getattr(self, "all_subtasks", None) != 0:
-                below = Task.objects.subtree_of(self.pk).exclude(pk=self.pk).alive()
+                below = Task.objects.subtree_of(self).exclude(pk=self.pk).alive()
                 below.update(deleted_at=self.deleted_at)
         return True
 
@@ -345,7 +347,7 @@ class Task(SyncedModel):
             trashed_at, self.deleted_at = self.deleted_at, None
             self.save(update_fields=["deleted_at"])
             tasks = Task.objects.all()
-            below = tasks.subtree_of(self.pk).exclude(pk=self.pk)
+            below = tasks.subtree_of(self).exclude(pk=self.pk)
             below.filter(deleted_at=trashed_at).update(deleted_at=None)
             if self.parent_id is not None:
                 above = tasks.filter(pk__in=self.ancestor_ids()).trashed()

@@ -8,11 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from knox.models import AuthToken
 
-from tasks import sync
-from tasks.admin import EstimatedCountPaginator
-from tasks.models import Priority, Tag, Task
+from tasks import services, sync
+from tasks.admin.changelist import EstimatedCountPaginator
+from tasks.models import Priority, Tag, Task, TaskList
 from tasks.tags import tags_named
-from tasks.tests.factories import TaskFactory
+from tasks.tests.factories import TaskFactory, TaskListFactory
 from users.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,9 @@ def statements(queries) -> list[str]:
     return [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
 
 
-@pytest.mark.parametrize("path", ["/admin/tasks/task/", "/admin/users/user/"])
+@pytest.mark.parametrize(
+    "path", ["/admin/tasks/task/", "/admin/tasks/tasklist/", "/admin/users/user/"]
+)
 def test_changelists_make_the_same_queries_whatever_the_page_size(
     operator_client, path
 ):
@@ -148,6 +150,193 @@ def test_bulk_actions_keep_completed_at_right(operator_client, action, start, ex
     already.refresh_from_db()
     assert already.completed_at == first_completion  # untouched
     assert "3 tasks" in response.content.decode()
+
+
+def act(client: Client, action: str, tasks) -> list[str]:
+    """Run a changelist action on `tasks`; the messages it left."""
+    response = client.post(
+        "/admin/tasks/task/",
+        {"action": action, "_selected_action": [task.pk for task in tasks]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_completing_a_task_in_the_admin_completes_its_subtasks(operator_client):
+    parent = TaskFactory()
+    child = TaskFactory(owner=parent.owner, parent=parent)
+    grandchild = TaskFactory(owner=parent.owner, parent=child)
+    bystander = TaskFactory(owner=parent.owner)
+
+    said = act(operator_client, "mark_completed", [parent])
+
+    assert said == ["Marked 1 task completed (3 with their subtasks)."]
+    for task in (parent, child, grandchild):
+        task.refresh_from_db()
+        assert task.completed and task.completed_at is not None
+    bystander.refresh_from_db()
+    assert not bystander.completed
+
+
+def test_reopening_a_subtask_in_the_admin_reopens_the_tasks_above_it(
+    operator_client,
+):
+    parent = TaskFactory(completed=True)
+    child = TaskFactory(owner=parent.owner, parent=parent, completed=True)
+    sibling = TaskFactory(owner=parent.owner, parent=parent, completed=True)
+
+    said = act(operator_client, "mark_not_completed", [child])
+
+    assert said == ["Reopened 1 task (2 with the tasks above them)."]
+    for task in (parent, child, sibling):
+        task.refresh_from_db()
+    assert (parent.completed, child.completed) == (False, False)
+    assert parent.completed_at is None
+    assert sibling.completed  # a subtask of an open task may be done
+
+
+def test_restoring_a_subtask_in_the_admin_restores_its_trashed_parent(
+    operator_client,
+):
+    parent = TaskFactory()
+    child = TaskFactory(owner=parent.owner, parent=parent)
+    sibling = TaskFactory(owner=parent.owner, parent=parent)
+    parent.move_to_trash()
+
+    said = act(operator_client, "restore_from_trash", [child])
+
+    assert said == ["Restored 1 task (2 with their subtasks and the tasks above them)."]
+    assert set(Task.objects.alive().values_list("pk", flat=True)) == {
+        parent.pk,
+        child.pk,
+    }
+    assert Task.objects.get(pk=sibling.pk).deleted_at is not None  # as the API
+
+
+def test_restoring_a_task_in_the_admin_brings_back_what_was_trashed_with_it(
+    operator_client,
+):
+    parent = TaskFactory()
+    earlier = TaskFactory(owner=parent.owner, parent=parent)
+    earlier.move_to_trash()
+    child = TaskFactory(owner=parent.owner, parent=parent)
+    parent.move_to_trash()
+
+    said = act(operator_client, "restore_from_trash", [parent])
+
+    assert said == ["Restored 1 task (2 with their subtasks and the tasks above them)."]
+    assert set(Task.objects.alive().values_list("pk", flat=True)) == {
+        parent.pk,
+        child.pk,
+    }
+
+
+@pytest.mark.parametrize(
+    ("action", "state", "done"),
+    [
+        ("mark_completed", {}, "Marked 1 task completed."),
+        ("mark_not_completed", {"completed": True}, "Reopened 1 task."),
+        ("restore_from_trash", {"deleted_at": timezone.now()}, "Restored 1 task."),
+    ],
+)
+@pytest.mark.parametrize(
+    ("list_state", "reason"),
+    [("archived_at", '"Old" is archived'), ("deleted_at", '"Old" is in the trash')],
+)
+def test_state_actions_leave_a_read_only_lists_tasks_unchanged(
+    operator_client, action, state, done, list_state, reason
+):
+    old = TaskListFactory(name="Old")
+    kept = TaskFactory(owner=old.owner, list=old, **state)
+    child = TaskFactory(owner=old.owner, parent=kept, **state)
+    TaskList.objects.filter(pk=old.pk).update(**{list_state: timezone.now()})
+    changes = TaskFactory(owner=old.owner, **state)
+    columns = ["pk", "completed", "completed_at", "deleted_at", "change_seq"]
+    before = set(Task.objects.filter(list=old).values_list(*columns))
+
+    said = act(operator_client, action, [kept, child, changes])
+
+    # Restoring words it as the API does ('Its list "Old" is in the trash: ...').
+    assert said[0].startswith("Left out 2 tasks: ")
+    assert reason in said[0]
+    assert said[1:] == [done]
+    assert set(Task.objects.filter(list=old).values_list(*columns)) == before
+    assert Task.objects.get(pk=changes.pk).change_seq > changes.change_seq
+
+
+def test_a_state_action_that_can_change_nothing_only_says_why(operator_client):
+    old = TaskListFactory(name="Old", archived_at=timezone.now())
+    kept = TaskFactory(owner=old.owner, list=old)
+
+    said = act(operator_client, "mark_completed", [kept])
+
+    assert said == ['Left out 1 task: "Old" is archived.']
+    assert not Task.objects.get(pk=kept.pk).completed
+
+
+def test_restoring_in_the_admin_keeps_the_apis_limits(operator_client, monkeypatch):
+    monkeypatch.setattr(services, "TASKS_PER_LIST", 2)
+    work = TaskListFactory(name="Work")
+    TaskFactory.create_batch(2, owner=work.owner, list=work)
+    trashed = TaskFactory(owner=work.owner, list=work, deleted_at=timezone.now())
+
+    said = act(operator_client, "restore_from_trash", [trashed])
+
+    assert said == ["Left out 1 task: A list holds at most 2 tasks."]
+    assert Task.objects.get(pk=trashed.pk).deleted_at is not None
+
+
+@pytest.mark.parametrize(
+    ("start", "changes", "expected"),
+    [
+        # Completing a parent in its form completes its subtask.
+        ({"completed": False}, {"completed": "on"}, (True, True)),
+        # Reopening a subtask in its form reopens its parent.
+        ({"completed": True}, {"completed": ""}, (False, False)),
+    ],
+)
+def test_the_task_form_changes_completion_with_the_tree(
+    operator_client, start, changes, expected
+):
+    parent = TaskFactory(**start)
+    child = TaskFactory(owner=parent.owner, parent=parent, **start)
+    edited = parent if changes["completed"] else child
+    fields = {"owner": parent.owner.pk, "list": parent.list_id, "priority": 0}
+    fields["parent"] = edited.parent_id or ""
+
+    response = operator_client.post(
+        f"/admin/tasks/task/{edited.pk}/change/",
+        {**fields, "title": edited.title, "description": "", **changes},
+    )
+
+    assert response.status_code == 302
+    parent.refresh_from_db()
+    child.refresh_from_db()
+    assert (parent.completed, child.completed) == expected
+
+
+def test_an_open_task_put_under_a_completed_one_in_its_form_reopens_it(
+    operator_client,
+):
+    parent = TaskFactory(completed=True)
+    task = TaskFactory(owner=parent.owner)
+
+    response = operator_client.post(
+        f"/admin/tasks/task/{task.pk}/change/",
+        {
+            "owner": task.owner.pk,
+            "list": task.list_id,
+            "parent": parent.pk,
+            "title": task.title,
+            "description": "",
+            "priority": 0,
+        },
+    )
+
+    assert response.status_code == 302
+    parent.refresh_from_db()
+    assert not parent.completed  # an open task has only open tasks above it
 
 
 @pytest.mark.parametrize("title", ["", "   "])
