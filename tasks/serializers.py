@@ -296,7 +296,7 @@ class ColorField(StrictCharField):
         return {"pattern": "^#[0-9A-Fa-f]{6}$"}
 
 
-class TaskListSerializer(serializers.ModelSerializer):
+class TaskListSerializer(BuiltOnceFieldsMixin, serializers.ModelSerializer):
     """One of the caller's lists, with how many tasks it holds (outside the
     trash)."""
 

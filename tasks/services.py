@@ -93,12 +93,14 @@ def move_task(
     parent_id: int | None = MISSING,
     after: int | None = MISSING,
     before: int = MISSING,
+    locked: dict[int, TaskList] | None = None,
 ) -> Task:
     """Move `task` with its whole subtree; a field left out keeps its value.
 
     A task moved to another list goes to its top level unless a parent is
     given; without `after` or `before` it goes last among its new siblings,
-    or keeps its place if its siblings stay the same.
+    or keeps its place if its siblings stay the same. `locked`: the lists
+    the caller has locked already (by id).
     """
     if after is not MISSING and before is not MISSING:
         raise _invalid("before", "Give after or before, not both.")
@@ -113,7 +115,8 @@ def move_task(
         list_id = task.list_id
     if parent_id is MISSING:
         parent_id = task.parent_id if list_id == task.list_id else None
-    locked = lock_lists(user, {task.list_id, list_id})
+    if locked is None or set(locked) != {task.list_id, list_id}:
+        locked = lock_lists(user, {task.list_id, list_id})
     if list_id not in locked:
         raise _invalid("list", "No such list.")
     for task_list in locked.values():

@@ -1,5 +1,6 @@
 """Task lists: a user's lists (projects) of tasks, one of them their inbox."""
 
+import functools
 from typing import Any, cast
 
 from django.conf import settings
@@ -64,17 +65,24 @@ class TaskListQuerySet(SyncedQuerySet):
     def with_counts(self) -> "TaskListQuerySet":
         """Each list's `task_count` and `open_task_count` (tasks outside the
         trash), read in the list's own query."""
-        task: Any = self.model._meta.get_field("tasks").related_model
-        tasks = task._base_manager.filter(list=OuterRef("pk"), deleted_at__isnull=True)
+        return self.annotate(**_task_counts())
 
-        def counted(rows) -> Coalesce:
-            total = rows.order_by().values("list").annotate(n=Count("pk")).values("n")
-            return Coalesce(Subquery(total), 0)
 
-        return self.annotate(
-            task_count=counted(tasks),
-            open_task_count=counted(tasks.filter(completed=False)),
-        )
+@functools.cache
+def _task_counts() -> dict[str, Coalesce]:
+    # Built once: composing them took a fifth of a GET /lists/. annotate()
+    # resolves a copy of them for each query.
+    task: Any = TaskList._meta.get_field("tasks").related_model
+    tasks = task._base_manager.filter(list=OuterRef("pk"), deleted_at__isnull=True)
+
+    def counted(rows) -> Coalesce:
+        total = rows.order_by().values("list").annotate(n=Count("pk")).values("n")
+        return Coalesce(Subquery(total), 0)
+
+    return {
+        "task_count": counted(tasks),
+        "open_task_count": counted(tasks.filter(completed=False)),
+    }
 
 
 class TaskList(SyncedModel):

@@ -5,6 +5,7 @@
 - page_cache: each user's default first page, in Redis.
 - compiled: list SQL compiled once per combination of closed-set filters.
 - rows: list rows formatted from `.values()`, without serializer instances.
+- task_lists: GET /lists/ from compiled SQL and `.values()` rows.
 
 docs/performance.md has what each gains, measured by `make bench`.
 """

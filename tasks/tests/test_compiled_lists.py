@@ -261,3 +261,28 @@ def test_only_a_query_scoped_to_the_stand_in_owner_with_closed_values_compiles(
     compiled = CompiledQuery(own.filter(priority=2, completed=False).values("id"))
     assert compiled.rows(user.pk, offset=0, limit=5) == [{"id": task.id}]
     assert compiled.rows(user.pk + 1, offset=0, limit=5) == []
+
+
+@pytest.mark.parametrize("query", ["", "archived=true", "archived=false&page_size=2"])
+def test_the_lists_compiled_for_one_user_are_what_the_orm_gives_another(
+    auth_client, other_client, user, other_user, settings, query
+):
+    from tasks.speedups import task_lists
+
+    task_lists.compiled_pages.clear()
+    varied_tasks(user)
+    varied_tasks(other_user, count=9)
+    TaskListFactory(owner=other_user, name="Empty", color="#00FF00")
+    path = f"/api/v1/lists/?{query}"
+
+    auth_client.get(path)  # compiles
+    compiled = other_client.get(path)
+    settings.API_OPTIMIZATIONS = False
+    built = other_client.get(path)
+
+    assert compiled.status_code == built.status_code == 200
+    assert len(task_lists.compiled_pages) == 1
+    assert compiled.json() == built.json()
+    assert compiled.json()["count"] > 0
+    own = set(TaskList.objects.filter(owner=other_user).values_list("id", flat=True))
+    assert {row["id"] for row in compiled.json()["results"]} <= own

@@ -2,6 +2,7 @@
 
 from typing import cast
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers
 from rest_framework.decorators import action
@@ -17,6 +18,7 @@ from .. import examples, services
 from ..filters import TaskListFilter
 from ..models import TaskList, TaskListQuerySet
 from ..serializers import TaskListSerializer
+from ..speedups import task_lists
 
 
 class ListMoveSerializer(serializers.Serializer):
@@ -68,9 +70,19 @@ class TaskListViewSet(ScopedModelViewSet):
 
     def filter_queryset(self, queryset):
         # Archived lists only when asked for (?archived=true).
-        if self.action == "list" and "archived" not in self.request.query_params:
+        params = self.request.query_params
+        if self.action == "list" and "archived" not in params:
             queryset = queryset.filter(archived_at__isnull=True)
-        return super().filter_queryset(queryset)
+        # Without parameters the filters would change nothing, but building
+        # and validating their form costs a tenth of the request.
+        return super().filter_queryset(queryset) if params else queryset
+
+    def list(self, request, *args, **kwargs) -> Response:
+        if settings.API_OPTIMIZATIONS:
+            return task_lists.respond(
+                self, request, lambda: super(TaskListViewSet, self).list(request)
+            )
+        return super().list(request, *args, **kwargs)
 
     def perform_create(self, serializer: BaseSerializer) -> None:
         user = self.request.user

@@ -118,7 +118,17 @@ class TaskViewSet(ScopedModelViewSet):
         tasks = cast(TaskQuerySet, super().rows_for(user)).for_answers()
         if self.request.method not in SAFE_METHODS:
             tasks = tasks.select_related("list")  # is it archived?
+        if self._reordering():
+            # The task's list locked in the same query: move_task needs no
+            # query of its own to lock it (ConditionalMixin's If-Match check
+            # locks the task instead, and move_task then locks the list).
+            tasks = tasks.select_for_update(of=("list",), no_key=True)
         return tasks
+
+    def _reordering(self) -> bool:
+        """A move among the same siblings (no list or parent named)."""
+        data = self.request.data if self.action == "move" else None
+        return isinstance(data, dict) and not {"list", "parent"} & set(data)
 
     def get_object(self) -> Task:
         task = super().get_object()
@@ -221,9 +231,11 @@ class TaskViewSet(ScopedModelViewSet):
         task = self.get_object()
         body = TaskMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
+        locked = "HTTP_IF_MATCH" not in request.META and self._reordering()
         services.move_task(
             user=request.user,
             task=task,
+            locked={task.list_id: task.list} if locked else None,
             **{
                 {"list": "list_id", "parent": "parent_id"}.get(name, name): value
                 for name, value in body.validated_data.items()
