@@ -134,13 +134,14 @@ def move_task(
     )
     if position is None:
         return task  # nothing moves
-    moving_list = list_id != task.list_id
-    below = tasks.subtree_of(task).exclude(pk=task.pk)  # where they are now
+    below = None
+    if list_id != task.list_id and subtree["all"]:
+        below = tasks.subtree_of(task).exclude(pk=task.pk)  # where they are now
     task.list_id, task.parent_id, task.position = list_id, parent_id, position
     task.save(update_fields=["list", "parent", "position", "updated_at"])
     if parent is not None and parent.completed and not task.completed:
         task.completion_changed()  # an open task reopens its new parent
-    if moving_list and subtree["all"]:
+    if below is not None:  # the subtasks follow it to its new list
         below.update_owned(task.owner_id, list_id=list_id)
     return task
 
