@@ -10,7 +10,7 @@ other's key and no two rows get the same one.
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Subquery, Value, When
+from django.db.models import Count, Max, Q, Subquery
 from django.utils import timezone
 from rest_framework import serializers
 
@@ -30,7 +30,7 @@ from .models import (
 MISSING: Any = object()  # a field the request left out
 
 
-def _invalid(field: str | None, message: str, code: str = "invalid"):
+def invalid(field: str | None, message: str, code: str = "invalid"):
     """A 400 naming `field` (None: the request as a whole); with code
     CONFLICT, a 409."""
     error = serializers.ErrorDetail(message, code=code)
@@ -41,16 +41,16 @@ def lock_lists(user, ids) -> dict[int, TaskList]:
     """The user's lists among `ids`, locked until the transaction ends (in id
     order: two writers locking the same two lists cannot deadlock)."""
     rows = TaskList.objects.writable_by(user).alive().filter(pk__in=set(ids))
-    return {row.pk: row for row in _locked(rows).order_by("pk")}
+    return {row.pk: row for row in for_update(rows).order_by("pk")}
 
 
 def lock_inbox(user) -> TaskList:
     inbox = TaskList.objects.writable_by(user).filter(is_inbox=True)
-    found = _locked(inbox).first()
+    found = for_update(inbox).first()
     return found or TaskList.objects.inbox_of(user.pk)
 
 
-def _locked(lists):
+def for_update(lists):
     # FOR NO KEY UPDATE: writers placing rows in one list still take turns,
     # but PostgreSQL's commit-time check of a task's foreign key to its list
     # (a share lock on the list's row) does not wait for them. With FOR
@@ -79,71 +79,10 @@ def place_new_task(*, user, task_list: TaskList | None, parent: Task | None) -> 
         task_list = lock_lists(user, [task_list.pk])[task_list.pk]
     ensure_writable(task_list)
     if parent is not None:
-        _check_depth(parent_level=_level(parent), height=1)
+        check_depth(parent_level=_level(parent), height=1)
     stats = _group(user, task_list.pk, parent.pk if parent else None)
-    _check_room(task_list, stats["in_list"] + 1, stats["children"] + 1, parent)
+    check_room(task_list, stats["in_list"] + 1, stats["children"] + 1, parent)
     return {"list": task_list, "position": positions.key_between(stats["last"], None)}
-
-
-def move_task(
-    *,
-    user,
-    task: Task,
-    list_id: int = MISSING,
-    parent_id: int | None = MISSING,
-    after: int | None = MISSING,
-    before: int = MISSING,
-    locked: dict[int, TaskList] | None = None,
-) -> Task:
-    """Move `task` with its whole subtree; a field left out keeps its value.
-
-    A task moved to another list goes to its top level unless a parent is
-    given; without `after` or `before` it goes last among its new siblings,
-    or keeps its place if its siblings stay the same. `locked`: the lists
-    the caller has locked already (by id).
-    """
-    if after is not MISSING and before is not MISSING:
-        raise _invalid("before", "Give after or before, not both.")
-    parent = None
-    if parent_id is not MISSING and parent_id is not None:
-        parent = _parent(user, parent_id)
-        if list_id is MISSING:
-            list_id = parent.list_id
-        elif parent.list_id != list_id:
-            raise _invalid("parent", "This task is not in the list given.")
-    if list_id is MISSING:
-        list_id = task.list_id
-    if parent_id is MISSING:
-        parent_id = task.parent_id if list_id == task.list_id else None
-    if locked is None or set(locked) != {task.list_id, list_id}:
-        locked = lock_lists(user, {task.list_id, list_id})
-    if list_id not in locked:
-        raise _invalid("list", "No such list.")
-    for task_list in locked.values():
-        ensure_writable(task_list)
-    new_group = (list_id, parent_id) != (task.list_id, task.parent_id)
-    last = MISSING
-    subtree: dict = {"all": 0}
-    if new_group:
-        subtree = _subtree(user, task)
-        last = _check_new_place(user, task, subtree, locked[list_id], parent)
-    tasks = Task.objects.writable_by(user)
-    siblings = tasks.filter(list_id=list_id, parent_id=parent_id).exclude(pk=task.pk)
-    position = _position(
-        siblings, after, before, keep=None if new_group else task.position, last=last
-    )
-    if position is None:
-        return task  # nothing moves
-    below = None
-    if list_id != task.list_id and subtree["all"]:
-        below = tasks.subtree_of(task).exclude(pk=task.pk)  # where they are now
-    task.list_id, task.parent_id, task.position = list_id, parent_id, position
-    task.save(update_fields=["list", "parent", "position", "updated_at"])
-    if parent is not None and parent.completed and not task.completed:
-        task.completion_changed()  # an open task reopens its new parent
-    if below is not None:  # the subtasks follow it to its new list
-        below.update_owned(task.owner_id, list_id=list_id)
-    return task
 
 
 def restore_task(*, user, task: Task) -> bool:
@@ -162,80 +101,27 @@ def restore_task(*, user, task: Task) -> bool:
     if task.parent_id is not None:
         coming += tasks.filter(pk__in=task.ancestor_ids()).trashed().count()
     stats = _group(user, task.list_id, task.parent_id)
-    _check_room(
+    check_room(
         task_list, stats["in_list"] + coming, stats["children"] + 1, task.parent_id
     )
     return task.restore()
 
 
-def _parent(user, parent_id: int) -> Task:
-    """The new parent, with its list and its ancestors' ids (`above`)."""
-    found = Task.objects.writable_by(user).alive().filter(pk=parent_id)
-    paths = ["parent__" * level + "parent_id" for level in range(1, MAX_DEPTH - 1)]
-    row = found.select_related("list").annotate(
-        **{f"above_{n}": F(path) for n, path in enumerate(paths)}
-    )
-    parent = row.first()
-    if parent is None:
-        raise _invalid("parent", "No such task.")
-    above = [
-        parent.parent_id,
-        *(getattr(parent, f"above_{n}") for n in range(len(paths))),
-    ]
-    parent.above = [pk for pk in above if pk is not None]
-    return parent
-
-
-def _subtree(user, task: Task) -> dict:
-    """Below the task: how many subtasks (`all`, trashed ones too, and `alive`)
-    and how many levels (`height`, the task's own included), in one query."""
-    depth = Case(
-        *(
-            When(Q(**{"parent__" * (level - 1) + "parent": task.pk}), then=Value(level))
-            for level in range(1, MAX_DEPTH)
-        ),
-        default=Value(0),
-        output_field=IntegerField(),
-    )
-    below = Task.objects.writable_by(user).subtree_of(task).exclude(pk=task.pk)
-    found = below.aggregate(
-        all=Count("pk"),
-        alive=Count("pk", filter=Q(deleted_at__isnull=True)),
-        deepest=Max(depth),
-    )
-    return {**found, "height": 1 + (found["deepest"] or 0)}
-
-
-def _check_new_place(user, task: Task, subtree: dict, task_list, parent) -> str | None:
-    """A task and its subtree may go under `parent` in `task_list`; the last
-    key among the new siblings."""
-    if parent is not None:
-        ancestors = [parent.pk, *parent.above]
-        if task.pk in ancestors:
-            raise _invalid("parent", "A task cannot go under itself or its subtasks.")
-        # Trashed subtasks count towards depth: they may come back.
-        _check_depth(parent_level=len(ancestors), height=subtree["height"])
-    stats = _group(user, task_list.pk, parent.pk if parent else None)
-    moving = 1 + subtree["alive"] if task_list.pk != task.list_id else 0
-    _check_room(task_list, stats["in_list"] + moving, stats["children"] + 1, parent)
-    return stats["last"]
-
-
-def _check_depth(*, parent_level: int, height: int) -> None:
+def check_depth(*, parent_level: int, height: int) -> None:
     if parent_level + height > MAX_DEPTH:
-        raise _invalid(
+        raise invalid(
             "parent",
             f"Subtasks nest at most {MAX_DEPTH} levels deep, counting the top.",
         )
 
 
-def _check_room(task_list: TaskList, in_list: int, children: int, parent) -> None:
+def check_room(task_list: TaskList, in_list: int, children: int, parent) -> None:
     if in_list > TASKS_PER_LIST:
-        raise _invalid(
+        raise invalid(
             "list", f"A list holds at most {TASKS_PER_LIST:,} tasks.", code=CONFLICT
         )
     if parent is not None and children > CHILDREN_PER_TASK:
-        raise _invalid(
+        raise invalid(
             "parent",
             f"A task has at most {CHILDREN_PER_TASK:,} subtasks.",
             code=CONFLICT,
@@ -263,7 +149,7 @@ def _group(user, list_id: int, parent_id: int | None) -> dict:
     )
 
 
-def _position(
+def position_among(
     siblings, after, before, keep: str | None, noun: str = "task", last=MISSING
 ) -> str | None:
     """The key between the named neighbours; `keep` (or None: no move) when
@@ -274,10 +160,10 @@ def _position(
             return None
         if last is MISSING:
             last = siblings.aggregate(last=Max("position"))["last"]
-        return _between(siblings, last, None)
+        return key_between_siblings(siblings, last, None)
     if after is None:
         first = siblings.order_by("position", "pk").values_list("position", flat=True)
-        return _between(siblings, None, first.first())
+        return key_between_siblings(siblings, None, first.first())
     anchor_id, field = (after, "after") if after is not MISSING else (before, "before")
     anchor = siblings.model._base_manager.filter(pk=anchor_id).values("position")
     if field == "after":
@@ -288,15 +174,15 @@ def _position(
         rows = rows.order_by("-position", "-pk")
     found = list(rows.values_list("pk", "position")[:2])
     if not found or found[0][0] != anchor_id:
-        raise _invalid(field, f"No such {noun} among the new neighbours.")
+        raise invalid(field, f"No such {noun} among the new neighbours.")
     near = found[0][1]
     far = found[1][1] if len(found) > 1 else None
     if field == "after":
-        return _between(siblings, near, far)
-    return _between(siblings, far, near)
+        return key_between_siblings(siblings, near, far)
+    return key_between_siblings(siblings, far, near)
 
 
-def _between(siblings, low: str | None, high: str | None) -> str:
+def key_between_siblings(siblings, low: str | None, high: str | None) -> str:
     key = positions.key_between(low, high)
     if not positions.needs_rebalance(key):
         return key
@@ -335,7 +221,7 @@ def _lists_of(user) -> dict:
 
 def _check_list_room(count: int) -> None:
     if count > LISTS_PER_USER:
-        raise _invalid(
+        raise invalid(
             None, f"An account holds at most {LISTS_PER_USER} lists.", code=CONFLICT
         )
 
@@ -345,7 +231,7 @@ def move_list(*, user, task_list: TaskList, after: int | None) -> TaskList:
     others = TaskList.objects.readable_by(user).exclude(pk=task_list.pk)
     # With keep=None, always a key.
     task_list.position = cast(
-        str, _position(others, after, MISSING, keep=None, noun="list")
+        str, position_among(others, after, MISSING, keep=None, noun="list")
     )
     task_list.save(update_fields=["position", "updated_at"])
     return task_list

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.tests.helpers import at_once, bearer, invalid_fields, problem
-from tasks import positions, services
+from tasks import moves, positions, services
 from tasks.models import Task, TaskList
 from tasks.tests.factories import TaskFactory, TaskListFactory
 from tasks.tests.test_api import as_json
@@ -605,22 +605,31 @@ def test_a_move_to_another_list_costs_the_same_whatever_the_subtree(
         costs.append(len(task_statements(queries)))
 
     assert Task.objects.filter(list=home).count() == 2 + 2 + 61
-    # The task, both lists locked, the new place's room and last key, the
-    # subtree's size and depth, the task's write, its subtasks' write.
-    assert costs == [6, 6]
+    # The task, both lists locked, one aggregate (the new place's room and
+    # last key, the subtree's size and depth), one write for all of them.
+    assert costs == [4, 4]
 
 
-def test_a_move_under_a_new_parent_costs_at_most_six_queries(
-    auth_client, user, row, optimized
+@pytest.mark.parametrize("anchor", [{}, {"after": None}, {"before": "c"}])
+def test_a_move_under_a_new_parent_takes_four_queries_whatever_the_subtree(
+    auth_client, user, row, home, optimized, anchor
 ):
     grow(user, row["a"], 10)
+    TaskFactory(owner=user, parent=row["b"])
+    TaskFactory(owner=user, parent=row["b"])
+    anchor = {
+        name: Task.objects.filter(parent=row["b"]).first().pk if value else None
+        for name, value in anchor.items()
+    }
     with CaptureQueriesContext(connection) as queries:
-        response = move(auth_client, row["a"], parent=row["b"].pk)
+        response = move(auth_client, row["a"], parent=row["b"].pk, **anchor)
 
     assert response.status_code == 200
-    # The task, the parent with its ancestors, the list locked, the subtree,
-    # the new place, the write (no other list: the subtasks stay).
-    assert len(task_statements(queries)) == 6
+    # The task, the lists locked (the new parent's found by a subquery), one
+    # aggregate (the parent and its ancestors, the new siblings and the
+    # anchor's neighbour, the subtree), the write.
+    assert len(task_statements(queries)) == 4
+    assert Task.objects.get(pk=row["a"].pk).parent_id == row["b"].pk
 
 
 @pytest.mark.parametrize("page", [1, 2])
@@ -668,17 +677,17 @@ ON_POSTGRESQL = pytest.mark.skipif(
 )
 
 
-def slowed(monkeypatch, name: str) -> None:
-    """Make services.<name> slow, so that concurrent requests overlap between
+def slowed(monkeypatch, module, name: str) -> None:
+    """Make module.<name> slow, so that concurrent requests overlap between
     reading a group's keys and writing a new one."""
-    real = getattr(services, name)
+    real = getattr(module, name)
 
     def slow(*args, **kwargs):
         result = real(*args, **kwargs)
         time.sleep(0.2)
         return result
 
-    monkeypatch.setattr(services, name, slow)
+    monkeypatch.setattr(module, name, slow)
 
 
 def keys_in(task_list, parent=None) -> list[tuple[str, str]]:
@@ -697,7 +706,7 @@ def test_concurrent_moves_to_one_spot_leave_one_consistent_order(
     tasks = [TaskFactory(owner=user, list=work, title=f"t{n}") for n in range(8)]
     anchor = tasks[0].pk if after else None
     token = login(user)
-    slowed(monkeypatch, "_position")
+    slowed(monkeypatch, moves, "position_among")
 
     statuses = at_once(
         *[
@@ -727,7 +736,7 @@ def test_concurrent_moves_of_neighbours_keep_every_task_once(user, login, monkey
     work = TaskListFactory(owner=user)
     tasks = [TaskFactory(owner=user, list=work, title=f"t{n}") for n in range(6)]
     token = login(user)
-    slowed(monkeypatch, "_position")
+    slowed(monkeypatch, moves, "position_among")
     pairs = [(0, 5), (5, 1), (1, 4), (4, 0)]  # (moved, after)
 
     statuses = at_once(
@@ -756,7 +765,7 @@ def test_concurrent_creates_in_one_list_get_distinct_keys(
     parent = TaskFactory(owner=user, list=work, title="parent")
     TaskFactory(owner=user, list=work, title="existing")
     token = login(user)
-    slowed(monkeypatch, "_group")
+    slowed(monkeypatch, services, "_group")
     body = {"parent": parent.pk} if under else {"list": work.pk}
 
     statuses = at_once(
@@ -786,7 +795,7 @@ def test_concurrent_moves_between_two_lists_both_ways_both_succeed(
     there = [TaskFactory(owner=user, list=one, title=f"one {n}") for n in range(3)]
     back = [TaskFactory(owner=user, list=two, title=f"two {n}") for n in range(3)]
     token = login(user)
-    slowed(monkeypatch, "_position")
+    slowed(monkeypatch, moves, "_stats")
 
     statuses = at_once(
         *[lambda task=task: move(bearer(token), task, list=two.pk) for task in there],

@@ -20,7 +20,7 @@ from api.fields import ID_SCHEMA, IdField
 from api.schema import NON_BLANK_TEXT
 from api.viewsets import ScopedModelViewSet
 
-from .. import bulk, examples, services
+from .. import bulk, examples, moves, services
 from ..filters import BooleanFilter, TaskFilter
 from ..models import TAG_NAME_MAX_LENGTH, TAGS_PER_TASK, Task, TaskList, TaskQuerySet
 from ..serializers import TaskSerializer
@@ -232,7 +232,7 @@ class TaskViewSet(ScopedModelViewSet):
         body = TaskMoveSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         locked = "HTTP_IF_MATCH" not in request.META and self._reordering()
-        services.move_task(
+        moves.move_task(
             user=request.user,
             task=task,
             locked={task.list_id: task.list} if locked else None,
