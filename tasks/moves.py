@@ -26,7 +26,8 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from .models import MAX_DEPTH, Task, TaskList
+from .models import Task, TaskList
+from .models.task import ANCESTOR_PATHS, below
 from .services import (
     MISSING,
     check_depth,
@@ -37,11 +38,6 @@ from .services import (
     key_between_siblings,
     position_among,
 )
-
-# The new parent's ancestors, as paths from it: its parent, grandparent, ...
-_ABOVE = ["parent_id"] + [
-    "parent__" * level + "parent_id" for level in range(1, MAX_DEPTH - 1)
-]
 
 
 def move_task(
@@ -140,23 +136,21 @@ def _stats(user, task: Task, list_id: int, parent_id, after, before) -> dict:
         Q(parent__isnull=True) if parent_id is None else Q(parent_id=parent_id)
     )
     siblings = group & ~Q(pk=task.pk)
-    chain = [
-        Q(**{"parent__" * level + "parent": task.pk}) for level in range(MAX_DEPTH - 1)
-    ]
-    below = Q(list_id=task.list_id) & functools.reduce(operator.or_, chain)
+    chain = below(task.pk)  # the levels under the task
+    subtree = Q(list_id=task.list_id) & functools.reduce(operator.or_, chain)
     depth = Case(
         *(When(q, then=Value(level)) for level, q in enumerate(chain, start=1)),
         default=Value(0),
         output_field=IntegerField(),
     )
-    wanted = target | below
+    wanted = target | subtree
     aggregates = {
         "in_list": Count("pk", filter=target & alive),
         "children": Count("pk", filter=group & alive),
         "last": Max("position", filter=siblings),
-        "all": Count("pk", filter=below),
-        "alive": Count("pk", filter=below & alive),
-        "deepest": Max(depth, filter=below),
+        "all": Count("pk", filter=subtree),
+        "alive": Count("pk", filter=subtree & alive),
+        "deepest": Max(depth, filter=subtree),
     }
     if parent_id is not None:
         here = Q(pk=parent_id) & alive
@@ -165,7 +159,10 @@ def _stats(user, task: Task, list_id: int, parent_id, after, before) -> dict:
             "parent_found": Count("pk", filter=here),
             "parent_list": Max("list_id", filter=here),
             "parent_done": Count("pk", filter=here & Q(completed=True)),
-        } | {f"above_{n}": Max(path, filter=here) for n, path in enumerate(_ABOVE)}
+        } | {
+            f"above_{n}": Max(path, filter=here)
+            for n, path in enumerate(ANCESTOR_PATHS)
+        }
     anchor = after if after not in (MISSING, None) else before
     if anchor not in (MISSING, None):
         key = Subquery(Task._base_manager.filter(pk=anchor).values("position"))
@@ -188,7 +185,7 @@ def _check_parent(task: Task, stats: dict, parent_id, list_id: int) -> None:
         raise invalid("parent", "No such task.")
     if stats["parent_list"] != list_id:
         raise invalid("parent", "This task is not in the list given.")
-    above = [stats[f"above_{n}"] for n in range(len(_ABOVE))]
+    above = [stats[f"above_{n}"] for n in range(len(ANCESTOR_PATHS))]
     ancestors = [parent_id, *(pk for pk in above if pk is not None)]
     if task.pk in ancestors:
         raise invalid("parent", "A task cannot go under itself or its subtasks.")

@@ -1,5 +1,6 @@
 import builtins
 import functools
+import operator
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
@@ -26,6 +27,18 @@ TAGS_PER_TASK = 20
 # Subtasks nest at most this deep (a top-level task is level 1).
 MAX_DEPTH = 4
 CHILDREN_PER_TASK = 1_000
+# A task's ancestors as paths from it: its parent's id, its grandparent's, ...
+ANCESTOR_PATHS = ["parent__" * level + "parent_id" for level in range(MAX_DEPTH - 1)]
+
+
+def below(task_id: int) -> builtins.list[models.Q]:
+    """One condition per level under a task: its subtasks, theirs, ..."""
+    return [
+        models.Q(**{"parent__" * level + "parent": task_id})
+        for level in range(MAX_DEPTH - 1)
+    ]
+
+
 # Days a task stays in the trash before `purge_tasks --trashed-before` removes it.
 TRASH_DAYS = 30
 
@@ -104,12 +117,8 @@ class TaskQuerySet(SyncedQuerySet):
         """The task and every subtask below it (MAX_DEPTH levels at most), as
         they are now: in its list. The list and owner narrow the scan to the
         list's rows (an index); the joins alone would read the whole table."""
-        below = models.Q(pk=task.pk)
-        path = "parent"
-        for _ in range(MAX_DEPTH - 1):
-            below |= models.Q(**{path: task.pk})
-            path += "__parent"
-        return self.filter(below, list_id=task.list_id, owner_id=task.owner_id)
+        tree = functools.reduce(operator.or_, below(task.pk), models.Q(pk=task.pk))
+        return self.filter(tree, list_id=task.list_id, owner_id=task.owner_id)
 
     def alive(self):
         """Tasks not in the trash: what every list, detail and count shows."""
@@ -365,10 +374,7 @@ class Task(SyncedModel):
 
     def ancestor_ids(self) -> builtins.list[int]:
         """The ids of its parent, its parent's parent, ... (one query)."""
-        paths = ["parent_id"] + [
-            "parent__" * level + "parent_id" for level in range(1, MAX_DEPTH - 1)
-        ]
-        row = Task._base_manager.filter(pk=self.pk).values_list(*paths).get()
+        row = Task._base_manager.filter(pk=self.pk).values_list(*ANCESTOR_PATHS).get()
         return [pk for pk in row if pk is not None]
 
     @classmethod

@@ -12,8 +12,6 @@ from django.db.models.lookups import GreaterThan
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from api.access import access_rule
-
 from .. import positions
 from .expressions import whitespace_as_spaces
 from .fields import PositionField
@@ -27,17 +25,8 @@ COLOR = RegexValidator(r"\A#[0-9A-Fa-f]{6}\Z", "A colour is #RRGGBB (hexadecimal
 
 
 class TaskListQuerySet(SyncedQuerySet):
-    # The access rule (api.access): today a list is its owner's alone.
-
-    @access_rule
-    def readable_by(self, user) -> "TaskListQuerySet":
-        """The lists `user` may read, archived and trashed ones included."""
-        return self.filter(owner=user)
-
-    @access_rule
-    def writable_by(self, user) -> "TaskListQuerySet":
-        """The lists `user` may change, archived and trashed ones included."""
-        return self.filter(owner=user)
+    """Lists are their owner's alone (OwnedQuerySet's rule), archived and
+    trashed ones included; sharing (issue 18) states its own rule here."""
 
     def alive(self) -> "TaskListQuerySet":
         return self.filter(deleted_at__isnull=True)
