@@ -122,20 +122,17 @@ def run(
     """
     tasks = {task.pk: task for task in _named_tasks(user, operations)}
     results, errors = [], {}
-    tree_changed = False
+    stale = False
     for position, op in enumerate(operations):
-        if tree_changed and "id" in op:
-            # Completing, reopening or trashing a task changes others in its
-            # tree, which may be named later on.
-            _refresh(user, tasks, op["id"])
+        if stale and "id" in op:
+            _refresh(user, tasks)
+            stale = False
         serializer, error = _check(op, tasks, context)
         if not error:
             try:
                 with transaction.atomic():
                     results.append(_apply(op, serializer, tasks))
-                # Any write may change another task named later: a create
-                # adds a subtask, a completion or a delete takes a subtree.
-                tree_changed = True
+                stale = stale or _changes_others(op)
                 continue
             except exceptions.NotFound:
                 if atomic:
@@ -169,12 +166,26 @@ def _rule_broken(exc: IntegrityError) -> exceptions.ErrorDetail:
     )
 
 
-def _refresh(user, tasks: dict[int, Task], pk: int) -> None:
-    fresh = _writable(user).filter(pk=pk).first()
-    if fresh is not None:
-        tasks[pk] = fresh
-    elif pk in tasks:  # trashed with its parent: _apply answers 404
-        tasks[pk].deleted_at = timezone.now()
+def _changes_others(op: dict) -> bool:
+    """Whether an operation may change tasks besides its own, which a later
+    one may name: a completion, a reopening or a delete takes its subtree or
+    ancestors along, a subtask created changes its parent's."""
+    data = op.get("data", {})
+    return (
+        op["op"] not in NEEDS_DATA
+        or "completed" in data
+        or (op["op"] == "create" and data.get("parent") is not None)
+    )
+
+
+def _refresh(user, tasks: dict[int, Task]) -> None:
+    """Every named task read again, in one query."""
+    fresh = _writable(user).in_bulk(list(tasks))
+    for pk, task in tasks.items():
+        if pk in fresh:
+            tasks[pk] = fresh[pk]
+        else:  # trashed with its parent: _apply answers 404
+            task.deleted_at = timezone.now()
 
 
 def _read_again(user, tasks: dict[int, Task], op: dict) -> None:

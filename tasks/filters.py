@@ -113,7 +113,7 @@ class SearchFilter(django_filters.CharFilter):
         super().__init__(*args, **kwargs)
 
 
-def _id(value: str) -> int | None:
+def parse_id(value: str) -> int | None:
     """A whole number from 1 to MAX_ID, as digits only ("1.0", "+1": None)."""
     if value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_ID:
         return int(value)
@@ -124,7 +124,7 @@ class IdField(forms.Field):
     def to_python(self, value):
         if value in (None, ""):
             return None
-        number = _id(value)
+        number = parse_id(value)
         if number is None:
             raise forms.ValidationError("An id: a whole number from 1.")
         return number
@@ -143,7 +143,7 @@ class ParentField(forms.Field):
     def to_python(self, value):
         if value in (None, "", "none"):
             return value or None
-        number = _id(value)
+        number = parse_id(value)
         if number is None:
             raise forms.ValidationError('A task id, or "none".')
         return number

@@ -271,8 +271,8 @@ def _write_lists(owner, inbox: TaskList, plan: Plan) -> list[TaskList]:
     held = TaskList.objects.writable_by(owner)
     ends = held.aggregate(first=Min("position"), last=Max("position"))
     split = plan.inbox_at if plan.inbox_at is not None else 0
-    keys = _fresh_keys(split, before=ends["first"])
-    keys += _fresh_keys(len(plan.lists) - split, after=ends["last"])
+    keys = positions.keys_between(None, ends["first"], split)
+    keys += positions.keys_between(ends["last"], None, len(plan.lists) - split)
     lists = [
         TaskList(owner=owner, position=key, **_list_fields(row))
         for row, key in zip(plan.lists, keys, strict=True)
@@ -305,11 +305,10 @@ def _write_tasks(
     for (where, parent), members in groups.items():
         if where == INBOX and parent is None:
             mine = Task.objects.writable_by(owner)
-            keys = _fresh_keys(
-                len(members), after=mine.last_position(lists[INBOX].pk, None)
-            )
+            last = mine.last_position(lists[INBOX].pk, None)
+            keys = positions.keys_between(last, None, len(members))
         else:
-            keys = _fresh_keys(len(members))
+            keys = positions.spread(len(members))
         for task, key in zip(members, keys, strict=True):
             fields = {
                 name: value
@@ -329,19 +328,6 @@ def _write_tasks(
     tasks = [made[task] for task in placed]
     _tag_tasks(owner, tasks, [task.fields.get("tag_names", []) for task in placed])
     return tasks
-
-
-def _fresh_keys(
-    count: int, *, after: str | None = None, before: str | None = None
-) -> list[str]:
-    """`count` position keys, ascending, after `after` (a group's last key) or
-    before `before` (its first). They are spread() keys behind one key of the
-    gap as their prefix: as short, however many there are, as a fresh
-    group's."""
-    if after is None and before is None:
-        return positions.spread(count)
-    prefix = positions.key_between(after, before)
-    return [prefix + key for key in positions.spread(count)]
 
 
 def _write_tags(owner, plan: Plan) -> None:

@@ -81,7 +81,6 @@ def move_task(
         _check_parent(task, stats, parent_id, list_id)
     moving = 1 + stats["alive"] if list_id != task.list_id else 0
     check_room(
-        lists[list_id],
         stats["in_list"] + moving,
         stats["children"] + 1,
         parent_id if under else None,

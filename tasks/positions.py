@@ -49,6 +49,19 @@ def key_between(before: str | None, after: str | None) -> str:
     return _midpoint(before, after)
 
 
+def keys_between(before: str | None, after: str | None, count: int) -> list[str]:
+    """`count` ascending keys between `before` and `after`, as short however
+    many there are as a fresh group's: spread()'s keys behind one key of the
+    gap. (Placing them one by one would add a digit per 61 keys.)"""
+    if before is None and after is None:
+        return spread(count)
+    prefix = key_between(before, after)
+    # A prefix of `after` would let prefix + key sort past it.
+    while after is not None and after.startswith(prefix):
+        prefix = key_between(prefix, after)
+    return [prefix + key for key in spread(count)]
+
+
 def needs_rebalance(key: str) -> bool:
     """Whether `key` has grown long enough that its group should get fresh keys."""
     return len(key) > MAX_LENGTH

@@ -1,7 +1,8 @@
 """Writes that span rows and take locks: placing a new task, moving tasks and
 lists, and a list's trash and archive.
 
-Every function runs inside the caller's transaction. A write that places a
+Every function runs inside the caller's transaction (those that write more
+than one statement open one of their own when called outside one). A write that places a
 row among its siblings first locks the list (or, for lists, the owner's
 inbox): two writers placing rows in one list take turns, so each sees the
 other's key and no two rows get the same one.
@@ -60,7 +61,8 @@ def for_update(lists):
 
 
 def ensure_writable(task_list: TaskList) -> None:
-    """An archived list and its tasks are read-only; a trashed one is gone."""
+    """An archived list and its tasks are read-only (a trashed one the caller
+    has found through lock_lists' alive() already: it answers as missing)."""
     if task_list.archived_at is not None:
         raise Conflict(
             f'The list "{task_list.name}" is archived: unarchive it to change it '
@@ -81,7 +83,7 @@ def place_new_task(*, user, task_list: TaskList | None, parent: Task | None) -> 
     if parent is not None:
         check_depth(parent_level=_level(parent), height=1)
     stats = _group(user, task_list.pk, parent.pk if parent else None)
-    check_room(task_list, stats["in_list"] + 1, stats["children"] + 1, parent)
+    check_room(stats["in_list"] + 1, stats["children"] + 1, parent)
     return {"list": task_list, "position": positions.key_between(stats["last"], None)}
 
 
@@ -101,9 +103,7 @@ def restore_task(*, user, task: Task) -> bool:
     if task.parent_id is not None:
         coming += tasks.filter(pk__in=task.ancestor_ids()).trashed().count()
     stats = _group(user, task.list_id, task.parent_id)
-    check_room(
-        task_list, stats["in_list"] + coming, stats["children"] + 1, task.parent_id
-    )
+    check_room(stats["in_list"] + coming, stats["children"] + 1, task.parent_id)
     return task.restore()
 
 
@@ -115,7 +115,7 @@ def check_depth(*, parent_level: int, height: int) -> None:
         )
 
 
-def check_room(task_list: TaskList, in_list: int, children: int, parent) -> None:
+def check_room(in_list: int, children: int, parent) -> None:
     if in_list > TASKS_PER_LIST:
         raise invalid(
             "list", f"A list holds at most {TASKS_PER_LIST:,} tasks.", code=CONFLICT
@@ -150,16 +150,14 @@ def _group(user, list_id: int, parent_id: int | None) -> dict:
 
 
 def position_among(
-    siblings, after, before, keep: str | None, noun: str = "task", last=MISSING
+    siblings, after, before, keep: str | None, noun: str = "task"
 ) -> str | None:
-    """The key between the named neighbours; `keep` (or None: no move) when
-    neither is named, else after `last` (the siblings' last key, read if
-    MISSING)."""
+    """The key between the named neighbours; when neither is named, None (no
+    move) if there is a key to `keep`, else after the last sibling."""
     if after is MISSING and before is MISSING:
         if keep is not None:
             return None
-        if last is MISSING:
-            last = siblings.aggregate(last=Max("position"))["last"]
+        last = siblings.aggregate(last=Max("position"))["last"]
         return key_between_siblings(siblings, last, None)
     if after is None:
         first = siblings.order_by("position", "pk").values_list("position", flat=True)
@@ -205,12 +203,12 @@ def key_between_siblings(siblings, low: str | None, high: str | None) -> str:
 
 def place_new_list(*, user) -> str:
     """The position of a list about to be created (last), within the limit."""
-    stats = _lists_of(user)
+    stats = lists_of(user)
     _check_list_room(stats["count"] + 1)
     return positions.key_between(stats["last"], None)
 
 
-def _lists_of(user) -> dict:
+def lists_of(user) -> dict:
     """How many lists outside the trash the user has, and the last key, with
     the inbox's row locked (the owner's lists take turns on it)."""
     lock_inbox(user)
@@ -248,16 +246,17 @@ def trash_list(*, user, task_list: TaskList) -> None:
         task_list.deleted_at = timezone.now()
         task_list.save(update_fields=["deleted_at", "updated_at"])
         tasks = Task.objects.writable_by(user).filter(list=task_list)
-        tasks.alive().update(deleted_at=task_list.deleted_at)
+        tasks.alive().update_owned(task_list.owner_id, deleted_at=task_list.deleted_at)
 
 
 def restore_list(*, user, task_list: TaskList) -> None:
     if task_list.deleted_at is None:
         return
-    _check_list_room(_lists_of(user)["count"] + 1)
+    _check_list_room(lists_of(user)["count"] + 1)
     with transaction.atomic(savepoint=False):
         tasks = Task.objects.writable_by(user).filter(list=task_list)
-        tasks.filter(deleted_at=task_list.deleted_at).update(deleted_at=None)
+        trashed_with_it = tasks.filter(deleted_at=task_list.deleted_at)
+        trashed_with_it.update_owned(task_list.owner_id, deleted_at=None)
         task_list.deleted_at = None
         task_list.save(update_fields=["deleted_at", "updated_at"])
 

@@ -6,6 +6,7 @@ from django.template.defaultfilters import pluralize
 
 from users.admin import OwnersFirstSearchMixin
 
+from .. import positions, services
 from ..models import LISTS_PER_USER, TaskList
 from .changelist import on_changelist, on_own_pages
 
@@ -64,6 +65,15 @@ class TaskListAdmin(OwnersFirstSearchMixin, admin.ModelAdmin):
         # A list moved to another user would hold tasks that are not theirs.
         owner = ["owner"] if obj is not None else []
         return [*owner, *self.readonly_fields]
+
+    def save_model(self, request, obj, form, change) -> None:
+        if not change:
+            # Last in its owner's order, placed as the API places a list: with
+            # the owner's inbox locked, so two lists made at once get
+            # distinct keys.
+            last = services.lists_of(obj.owner)["last"]
+            obj.position = positions.key_between(last, None)
+        super().save_model(request, obj, form, change)
 
     def has_delete_permission(self, request, obj=None) -> bool:
         # Refused on this admin's own pages; where the user admin deletes an

@@ -16,13 +16,12 @@ from api.exceptions import Conflict
 
 from .. import positions, services
 from ..models import MAX_DEPTH, TASKS_PER_LIST, Task, TaskList, TaskQuerySet
+from ..models.task import ANCESTOR_PATHS
 from .changelist import an_id
 
 # A move updates the subtrees of this many tasks at once: few statements,
 # each well inside SQLite's expression depth (1000) however many are moved.
 MOVE_BATCH = 100
-# The ids of a task's parent, its parent's parent, ... as values() names them.
-ANCESTORS = ["parent__" * level + "parent_id" for level in range(MAX_DEPTH - 1)]
 
 
 class Refused(Exception):
@@ -44,7 +43,7 @@ def move_to_list(tasks: QuerySet[Task], target_id: str) -> tuple[TaskList, int, 
     with transaction.atomic():
         rows = list(
             tasks.order_by("list_id", "position", "pk").values_list(
-                "pk", "list_id", *ANCESTORS
+                "pk", "list_id", *ANCESTOR_PATHS
             )
         )
         selected = {row[0] for row in rows}
@@ -68,7 +67,7 @@ def move_to_list(tasks: QuerySet[Task], target_id: str) -> tuple[TaskList, int, 
         if refusal:
             raise Refused(refusal)
         last = Task.objects.last_position(target.pk, None)
-        keys = iter(_keys_after(last, len(roots)))
+        keys = iter(positions.keys_between(last, None, len(roots)))
         total, now = 0, timezone.now()
         for batch in batches:
             total += _subtrees(batch).update(list=target)
@@ -85,22 +84,11 @@ def _subtrees(roots: list[int]) -> TaskQuerySet:
     return functools.reduce(operator.or_, map(Task.objects.subtree_of, tops))
 
 
-def _keys_after(last: str | None, count: int) -> list[str]:
-    """`count` ascending position keys after `last`, all short: one key after
-    it, extended by spread()'s keys (a key sorts after its own prefix).
-
-    Appending one by one would add a digit per 61 keys: 10,000 tasks moved
-    would end with keys of 165 digits.
-    """
-    head = positions.key_between(last, None)
-    return [head + key for key in positions.spread(count)]
-
-
 def locked_lists(ids) -> dict[int, TaskList]:
     """The lists `ids`, locked until the transaction ends, as the API locks a
-    list before it places a task in it (in id order: no deadlock)."""
-    rows = TaskList.objects.filter(pk__in=set(ids)).select_for_update().order_by("pk")
-    return {row.pk: row for row in rows}
+    list before it places a task in it (the same lock, in id order)."""
+    rows = services.for_update(TaskList.objects.filter(pk__in=set(ids)))
+    return {row.pk: row for row in rows.order_by("pk")}
 
 
 def refuses_tasks(task_list: TaskList, adding: int) -> str | None:
@@ -173,7 +161,7 @@ def change_trees(
     few hundred tasks, and the model's methods are the one place that knows
     what a change reaches.
     """
-    rows = list(tasks.order_by("pk").values_list("pk", *ANCESTORS))
+    rows = list(tasks.order_by("pk").values_list("pk", *ANCESTOR_PATHS))
     selected = [pk for pk, *_ in rows]
     reach = Task.objects.filter(pk__in=_tree_ids(rows))
     before = _done_counts(reach, done, selected)
@@ -200,7 +188,7 @@ def change_trees(
 
 
 def _tree_ids(rows) -> set[int]:
-    """The ids of the tasks of `rows` (values_list("pk", *ANCESTORS)), of every
+    """The ids of the tasks of `rows` (values_list("pk", *ANCESTOR_PATHS)), of every
     subtask below them and every task above them: all that a change to them
     can reach."""
     ids = {pk for row in rows for pk in row if pk is not None}

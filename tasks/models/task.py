@@ -133,19 +133,27 @@ class TaskQuerySet(SyncedQuerySet):
     def done(self):
         return self.filter(completed=True)
 
-    def mark_completed(self) -> int:
+    def mark_completed(self, owner_id: int | None = None) -> int:
         """Complete the open tasks among these in one UPDATE; returns how many.
+        With `owner_id`, the one owner they all have (no query to find it).
 
         Tasks already completed keep their first completion time.
         """
         now = timezone.now()
-        return self.open().update(completed=True, completed_at=now, updated_at=now)
-
-    def mark_open(self) -> int:
-        """Reopen the completed tasks among these in one UPDATE; returns how many."""
-        return self.done().update(
-            completed=False, completed_at=None, updated_at=timezone.now()
+        return self.open()._write(
+            owner_id, completed=True, completed_at=now, updated_at=now
         )
+
+    def mark_open(self, owner_id: int | None = None) -> int:
+        """Reopen the completed tasks among these in one UPDATE; returns how many."""
+        return self.done()._write(
+            owner_id, completed=False, completed_at=None, updated_at=timezone.now()
+        )
+
+    def _write(self, owner_id: int | None, **fields) -> int:
+        if owner_id is None:
+            return self.update(**fields)
+        return self.update_owned(owner_id, **fields)
 
 
 @functools.cache
@@ -331,10 +339,11 @@ class Task(SyncedModel):
         completed ancestors. Inside the transaction that saved it."""
         tasks = Task.objects.all()
         if self.completed and getattr(self, "open_subtasks", None) != 0:
-            tasks.subtree_of(self).exclude(pk=self.pk).alive().mark_completed()
+            below = tasks.subtree_of(self).exclude(pk=self.pk).alive()
+            below.mark_completed(self.owner_id)
             self.open_subtasks = 0
         elif not self.completed and self.parent_id is not None:
-            tasks.filter(pk__in=self.ancestor_ids()).mark_open()
+            tasks.filter(pk__in=self.ancestor_ids()).mark_open(self.owner_id)
 
     def move_to_trash(self) -> bool:
         if self.deleted_at is not None:
@@ -344,7 +353,7 @@ class Task(SyncedModel):
             self.save(update_fields=["deleted_at"])
             if getattr(self, "all_subtasks", None) != 0:
                 below = Task.objects.subtree_of(self).exclude(pk=self.pk).alive()
-                below.update(deleted_at=self.deleted_at)
+                below.update_owned(self.owner_id, deleted_at=self.deleted_at)
         return True
 
     def restore(self) -> bool:
@@ -357,10 +366,12 @@ class Task(SyncedModel):
             self.save(update_fields=["deleted_at"])
             tasks = Task.objects.all()
             below = tasks.subtree_of(self).exclude(pk=self.pk)
-            below.filter(deleted_at=trashed_at).update(deleted_at=None)
+            below.filter(deleted_at=trashed_at).update_owned(
+                self.owner_id, deleted_at=None
+            )
             if self.parent_id is not None:
                 above = tasks.filter(pk__in=self.ancestor_ids()).trashed()
-                above.update(deleted_at=None)
+                above.update_owned(self.owner_id, deleted_at=None)
         return True
 
     def count_subtasks(self) -> None:

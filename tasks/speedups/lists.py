@@ -20,6 +20,7 @@ from rest_framework.response import Response
 
 from api.pagination import CountingPaginator, PageNumberPagination
 
+from ..filters import parse_id
 from . import page_cache
 from .compiled import STAND_IN_ID, STAND_IN_NAMED_ID, CompiledQueries, CompiledQuery
 from .rows import LIST_FIELDS, task_rows
@@ -124,4 +125,5 @@ def _compiled_shape(view, request) -> tuple | None:
 
 
 def _is_id(text: str) -> bool:
-    return text.isascii() and text.isdigit() and 1 <= int(text) <= STAND_IN_NAMED_ID - 1
+    # (A request naming the stand-in itself goes through the ORM.)
+    return parse_id(text) not in (None, STAND_IN_NAMED_ID)

@@ -8,6 +8,8 @@ value the filters would refuse, goes through DRF's list(), which answers it
 answers.
 """
 
+import logging
+
 from django.contrib.auth import get_user_model
 from rest_framework.response import Response
 
@@ -18,6 +20,7 @@ from .compiled import STAND_IN_ID, CompiledQueries, CompiledQuery
 from .lists import PAGE_PARAMETERS
 from .rows import times_formatter
 
+logger = logging.getLogger(__name__)
 FIELDS = [name for name in TaskListSerializer.Meta.fields if name != "archived"]
 _format_times = times_formatter(("archived_at", "created_at", "updated_at"))
 compiled_pages = CompiledQueries(size=8)
@@ -33,7 +36,13 @@ def respond(view, request, fallback) -> Response:
     if compiled is None:
         stand_in = view.rows_for(get_user_model()(pk=STAND_IN_ID))
         rows = view.filter_queryset(stand_in).values(*FIELDS)
-        compiled = CompiledQuery(CountingPaginator.counted(rows))
+        try:
+            compiled = CompiledQuery(CountingPaginator.counted(rows))
+        except ValueError:
+            # A rule that cannot be compiled (lists.py logs the same for the
+            # tasks): answered through DRF, and logged.
+            logger.exception("Could not compile GET /lists/ for %s", shape)
+            return fallback()
         compiled_pages.add(shape, compiled)
     page = view.paginate_queryset(compiled.bind(request.user.pk))
     return view.get_paginated_response([_row(values) for values in page])

@@ -256,11 +256,13 @@ def test_task_changelist_reads_lists_and_parents_with_its_page(operator_client):
     TaskFactory.create_batch(3, owner=owner, list=work, parent=parent)
 
     with CaptureQueriesContext(connection) as few:
-        operator_client.get(TASKS)
+        first = operator_client.get(TASKS)
     TaskFactory.create_batch(20, owner=owner, list=work, parent=parent)
     with CaptureQueriesContext(connection) as many:
-        operator_client.get(TASKS)
+        second = operator_client.get(TASKS)
 
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (len(shown(first)), len(shown(second))) == (4, 24)
     assert len(many) == len(few)
 
 

@@ -953,12 +953,15 @@ def test_a_current_if_match_on_a_list_lets_the_write_through(
 ):
     task_list = TaskListFactory(owner=user, name="original")
     current = auth_client.get(path(task_list))["ETag"]
+    before = TaskList.objects.get(pk=task_list.pk).updated_at
 
     response = getattr(auth_client, method)(
         path(task_list) + suffix, body, format="json", HTTP_IF_MATCH=current
     )
 
     assert response.status_code in (200, 204)
+    # The write happened: every one of these saves the list.
+    assert TaskList.objects.get(pk=task_list.pk).updated_at > before
 
 
 def test_a_list_has_an_etag_that_changes_with_it(auth_client, user):

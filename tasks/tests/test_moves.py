@@ -590,6 +590,8 @@ def test_a_move_among_siblings_takes_at_most_four_queries_whatever_the_subtree(
     assert response.status_code == 200
     statements = task_statements(queries)
     assert len(statements) <= 4, statements
+    # The task with its list locked, the neighbour, the write.
+    assert len(statements) == 3, statements
 
 
 def test_a_move_to_another_list_costs_the_same_whatever_the_subtree(

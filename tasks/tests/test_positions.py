@@ -9,6 +9,7 @@ from tasks.positions import (
     MAX_LENGTH,
     is_key,
     key_between,
+    keys_between,
     needs_rebalance,
     spread,
 )
@@ -123,3 +124,19 @@ def test_the_database_orders_keys_as_python_does():
         ordered = [row[0] for row in cursor.fetchall()]
         cursor.execute("DROP TABLE position_check")
     assert ordered == keys
+
+
+@pytest.mark.parametrize("count", [1, 7, 500])
+def test_keys_between_fill_any_gap_in_order_and_short(count):
+    rng = random.Random(count)  # noqa: S311  # test data, not secrets
+    gaps = [(None, None), ("V", None), (None, "V"), ("U", "V1"), ("V", "V01")]
+    for _ in range(200):
+        low, high = sorted(rng.sample(spread(50), 2))
+        gaps.append((low, high + rng.choice(["", "1", "V"])))
+    for low, high in gaps:
+        keys = keys_between(low, high, count)
+
+        assert keys == sorted(keys) and len(set(keys)) == count
+        assert all(is_key(key) and len(key) <= 8 for key in keys)
+        assert low is None or low < keys[0]
+        assert high is None or keys[-1] < high

@@ -16,7 +16,7 @@ from api.viewsets import ScopedModelViewSet
 
 from .. import examples, services
 from ..filters import TaskListFilter
-from ..models import TaskList, TaskListQuerySet
+from ..models import TRASH_DAYS, TaskList, TaskListQuerySet
 from ..serializers import TaskListSerializer
 from ..speedups import task_lists
 
@@ -47,7 +47,7 @@ class ListMoveSerializer(serializers.Serializer):
     destroy=extend_schema(
         summary="Move a list and its tasks to the trash",
         description="They come back together with POST .../restore/; purged "
-        "after 30 days. The inbox cannot be deleted (409).",
+        f"after {TRASH_DAYS} days. The inbox cannot be deleted (409).",
     ),
 )
 @extend_schema(tags=["lists"])
